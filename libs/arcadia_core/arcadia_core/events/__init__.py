@@ -1,0 +1,11 @@
+from arcadia_core.events.envelope import Envelope, EventPayload
+from arcadia_core.events.payloads import PAYLOADS, ResourceDeleted, ResourceSynced, parse_payload
+
+__all__ = [
+    "PAYLOADS",
+    "Envelope",
+    "EventPayload",
+    "ResourceDeleted",
+    "ResourceSynced",
+    "parse_payload",
+]

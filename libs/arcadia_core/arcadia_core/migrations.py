@@ -1,0 +1,64 @@
+"""Alembic per service: each service keeps its migrations and its version table in its own schema."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from arcadia_core.db import async_url
+
+VERSION_TABLE = "alembic_version"
+
+
+def alembic_config(migrations_dir: Path, url: str, schema: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
+    config.attributes["schema"] = schema
+    return config
+
+
+def upgrade(migrations_dir: Path, url: str, schema: str, revision: str = "head") -> None:
+    """Apply a service's migrations (blocking; call from a thread inside an event loop)."""
+    command.upgrade(alembic_config(migrations_dir, url, schema), revision)
+
+
+async def upgrade_async(migrations_dir: Path, url: str, schema: str) -> None:
+    await asyncio.to_thread(upgrade, migrations_dir, url, schema)
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of a service's `migrations/env.py` (online mode, asyncpg)."""
+    from alembic import context
+
+    config = context.config
+    schema: str = config.attributes["schema"]
+
+    def do_run(connection: Connection) -> None:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            version_table=VERSION_TABLE,
+            version_table_schema=schema,
+            include_schemas=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(
+            config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool
+        )
+        async with engine.begin() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run())
