@@ -1,4 +1,4 @@
-"""Alembic per service: each service keeps its migrations and its version table in its own schema."""
+"""Alembic per service: each service keeps its migrations and version table in its own schema."""
 
 from __future__ import annotations
 

@@ -50,9 +50,22 @@ class ResourceDeleted(EventPayload):
     deleted_at: datetime
 
 
+class DriftDetected(EventPayload):
+    """Drift found a field whose live value differs from the desired spec."""
+
+    EVENT_TYPE = "drift.detected"
+    SCHEMA_VERSION = 1
+
+    drift_id: UUID
+    resource_id: UUID
+    field: str
+    desired: Any
+    actual: Any
+    detected_at: datetime
+
+
 PAYLOADS: dict[str, type[EventPayload]] = {
-    ResourceSynced.EVENT_TYPE: ResourceSynced,
-    ResourceDeleted.EVENT_TYPE: ResourceDeleted,
+    model.EVENT_TYPE: model for model in (ResourceSynced, ResourceDeleted, DriftDetected)
 }
 
 

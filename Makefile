@@ -1,0 +1,30 @@
+# Two commands do all the set-up on a machine that has Python 3.11+:
+#   make run   - install, then the all-in-one demo against the DigitalOcean sandbox on :8000
+#   make test  - install, then the whole test suite (real PostgreSQL and RabbitMQ; see README)
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: setup run test lint bench clean
+
+$(UV):
+	$(PYTHON) -m pip install --user --quiet uv
+
+setup: $(UV)
+	$(UV) sync --locked --quiet
+
+run: setup
+	$(UV) run arcadia up
+
+test: setup
+	$(UV) run pytest
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy libs/arcadia_core/arcadia_core libs/do_api/do_api sandbox/do_sandbox services/inventory/inventory services/gateway/gateway arcadia
+
+bench: setup
+	$(UV) run python -m bench
+
+clean:
+	rm -rf .arcadia .pytest_cache .mypy_cache .ruff_cache

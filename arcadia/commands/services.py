@@ -1,0 +1,145 @@
+"""The long-running and operational commands, as async functions the CLI runs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import uvicorn
+from fastapi import FastAPI
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from arcadia.allinone import platform
+from arcadia.runtime import database_url, digitalocean_access, make_bus
+from arcadia_core.auth import Principal, mint_token
+from arcadia_core.bus.inprocess import InProcessBus
+from arcadia_core.settings import ArcadiaSettings
+from gateway.app import create_app as create_gateway
+from gateway.app import upstream_clients
+from inventory import bootstrap as inventory_bootstrap
+from inventory.config import InventorySettings
+from inventory.domain import kinds
+from inventory.usecases.sync import Summary, sync_all
+
+
+async def _serve(app: FastAPI, host: str, port: int) -> None:
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    await server.serve()
+
+
+async def run_sync(
+    inventory: inventory_bootstrap.Inventory, only: list[str] | None, console: Console
+) -> bool:
+    """Sync with a progress line per kind; True if any kind failed."""
+    order = only or list(kinds.FULL_SYNC_ORDER)
+    failed = False
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        tasks = {kind: progress.add_task(f"[dim]{kind}: waiting", total=1) for kind in order}
+
+        def done(kind: str, outcome: Summary | BaseException) -> None:
+            nonlocal failed
+            if isinstance(outcome, BaseException):
+                failed = True
+                text = f"[red]{kind}: failed, nothing written: {outcome}"
+            else:
+                text = f"[green]{kind}[/]: " + ", ".join(f"{k} {v}" for k, v in outcome.items())
+            progress.update(tasks[kind], description=text, completed=1)
+            next_kind = order[order.index(kind) + 1] if kind != order[-1] else None
+            if next_kind:
+                progress.update(tasks[next_kind], description=f"{next_kind}: syncing…")
+
+        progress.update(tasks[order[0]], description=f"{order[0]}: syncing…")
+        await sync_all(
+            provider=inventory.provider,
+            uow=inventory.uow,
+            clock=inventory.clock,
+            only=order,
+            internal_project=inventory.settings.internal_project_name,
+            on_done=done,
+        )
+    return failed
+
+
+async def run_all_in_one(
+    host: str, port: int, initial_sync: bool, scenario: str, console: Console
+) -> None:
+    async with platform(scenario=scenario) as p:
+        where = "the built-in DigitalOcean sandbox" if p.sandboxed else p.settings.do_api_url
+        console.print(f"ArcadiaCloud all-in-one, DigitalOcean: {where}")
+        if initial_sync:
+            await run_sync(p.inventory, None, console)
+        token = mint_token(
+            Principal.platform_admin(),
+            secret=p.settings.jwt_secret,
+            audience=p.settings.jwt_audience,
+        )
+        base = f"http://{host}:{port}"
+        console.print(f"\nPlatform-admin token (12 h):\n{token}\n", soft_wrap=True)
+        console.print("List the inventory:", soft_wrap=True)
+        console.print(
+            f"curl -s -H 'Authorization: Bearer {token}' '{base}/api/v1/inventory?kind=droplet'",
+            soft_wrap=True,
+            markup=False,
+        )
+        console.print(f"\nAPI docs: {base}/docs   Stop with Ctrl-C.\n")
+        await _serve(p.gateway, host, port)
+
+
+@contextlib.asynccontextmanager
+async def _inventory(run_jobs: bool) -> AsyncIterator[inventory_bootstrap.Inventory]:
+    settings = InventorySettings()
+    access = digitalocean_access(settings)
+    url = await database_url(settings, "inventory")
+    await inventory_bootstrap.migrate(url)
+    bus = make_bus(settings, "inventory")
+    inventory = inventory_bootstrap.build(
+        settings, bus, database_url=url, do_transport=access.transport
+    )
+    for subscription in inventory.subscriptions():
+        bus.subscribe(subscription)
+    await bus.start()
+    try:
+        async with inventory_bootstrap.running(inventory, run_jobs=run_jobs):
+            yield inventory
+    finally:
+        await bus.stop()
+
+
+async def serve_one(service: str, host: str, port: int, run_jobs: bool) -> None:
+    if service == "gateway":
+        settings = ArcadiaSettings()
+        await _serve(create_gateway(settings, upstream_clients(settings)), host, port)
+        return
+    async with _inventory(run_jobs) as inventory:
+        await _serve(inventory.app(), host, port)
+
+
+async def migrate_all(console: Console) -> None:
+    settings = ArcadiaSettings()
+    url = await database_url(settings, "inventory")
+    await inventory_bootstrap.migrate(url)
+    console.print("inventory: migrated")
+
+
+async def sync_now(only: list[str] | None, console: Console) -> bool:
+    unknown = sorted(set(only or []) - set(kinds.FULL_SYNC_ORDER))
+    if unknown:
+        console.print(
+            f"[red]unknown kind(s): {', '.join(unknown)}; known: {', '.join(kinds.FULL_SYNC_ORDER)}"
+        )
+        return True
+    settings = InventorySettings()
+    access = digitalocean_access(settings)
+    url = await database_url(settings, "inventory")
+    await inventory_bootstrap.migrate(url)
+    # No relay here: the events stay in the outbox for the running service's relay to publish.
+    inventory = inventory_bootstrap.build(
+        settings, InProcessBus(), database_url=url, do_transport=access.transport
+    )
+    try:
+        return await run_sync(inventory, only, console)
+    finally:
+        await inventory.stop()

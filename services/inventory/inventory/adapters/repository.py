@@ -1,0 +1,195 @@
+"""SQL repositories for resources and projects. All of the inventory's SQL lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.adapters.tables import (
+    cloud_project_members,
+    cloud_projects,
+    cloud_resource_events,
+    cloud_resources,
+)
+from inventory.domain.attribution import Membership
+from inventory.domain.model import Resource, ResourceEvent
+from inventory.domain.projects import Project
+
+RESOURCE_FIELDS = (
+    "id",
+    "provider",
+    "kind",
+    "provider_id",
+    "name",
+    "status",
+    "region",
+    "size_slug",
+    "attrs",
+    "project_id",
+    "tenant_id",
+    "deployment_id",
+    "first_seen_at",
+    "last_seen_at",
+    "deleted_at",
+    "stale_strikes",
+    "version",
+)
+MUTABLE_FIELDS = tuple(
+    f for f in RESOURCE_FIELDS if f not in ("id", "provider", "kind", "provider_id")
+)
+PROJECT_FIELDS = (
+    "id",
+    "provider_id",
+    "name",
+    "attrs",
+    "tenant_id",
+    "deployment_id",
+    "purpose",
+    "unrecognized_urns",
+    "first_seen_at",
+    "last_seen_at",
+    "deleted_at",
+)
+
+
+def resource_from_row(row: RowMapping) -> Resource:
+    return Resource(**{name: row[name] for name in RESOURCE_FIELDS})
+
+
+def resource_to_row(resource: Resource) -> dict[str, Any]:
+    return {name: getattr(resource, name) for name in RESOURCE_FIELDS}
+
+
+def project_from_row(row: RowMapping) -> Project:
+    return Project(**{name: row[name] for name in PROJECT_FIELDS})
+
+
+class SqlResourceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_kind(self, kind: str) -> dict[str, Resource]:
+        rows = await self.session.execute(
+            select(cloud_resources).where(cloud_resources.c.kind == kind)
+        )
+        return {row["provider_id"]: resource_from_row(row) for row in rows.mappings()}
+
+    async def all_live(self) -> list[Resource]:
+        rows = await self.session.execute(
+            select(cloud_resources).where(cloud_resources.c.deleted_at.is_(None))
+        )
+        return [resource_from_row(row) for row in rows.mappings()]
+
+    async def get(self, resource_id: UUID) -> Resource | None:
+        row = (
+            (
+                await self.session.execute(
+                    select(cloud_resources).where(cloud_resources.c.id == resource_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else resource_from_row(row)
+
+    async def insert(self, resources: Sequence[Resource]) -> None:
+        if resources:
+            await self.session.execute(
+                insert(cloud_resources), [resource_to_row(r) for r in resources]
+            )
+
+    async def update(self, resources: Sequence[Resource]) -> None:
+        if not resources:
+            return
+        statement = (
+            update(cloud_resources)
+            .where(cloud_resources.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in MUTABLE_FIELDS})
+        )
+        await self.session.execute(
+            statement,
+            [
+                {"b_id": r.id} | {f"b_{name}": getattr(r, name) for name in MUTABLE_FIELDS}
+                for r in resources
+            ],
+            execution_options={"synchronize_session": False},
+        )
+
+    async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:
+        if resource_ids:
+            await self.session.execute(
+                update(cloud_resources)
+                .where(cloud_resources.c.id.in_(resource_ids))
+                .values(last_seen_at=at, stale_strikes=0)
+            )
+
+    async def append_events(self, events: Sequence[ResourceEvent]) -> None:
+        if events:
+            await self.session.execute(
+                insert(cloud_resource_events),
+                [
+                    {
+                        "resource_id": e.resource_id,
+                        "type": e.type,
+                        "data": e.data,
+                        "occurred_at": e.occurred_at,
+                    }
+                    for e in events
+                ],
+            )
+
+
+class SqlProjectRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> dict[str, Project]:
+        rows = await self.session.execute(select(cloud_projects))
+        return {row["provider_id"]: project_from_row(row) for row in rows.mappings()}
+
+    async def get(self, project_id: UUID) -> Project | None:
+        row = (
+            (
+                await self.session.execute(
+                    select(cloud_projects).where(cloud_projects.c.id == project_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else project_from_row(row)
+
+    async def save(self, projects: Sequence[Project]) -> None:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        if not projects:
+            return
+        statement = pg_insert(cloud_projects)
+        statement = statement.on_conflict_do_update(
+            index_elements=[cloud_projects.c.id],
+            set_={name: statement.excluded[name] for name in PROJECT_FIELDS if name != "id"},
+        )
+        await self.session.execute(
+            statement, [{name: getattr(p, name) for name in PROJECT_FIELDS} for p in projects]
+        )
+
+    async def memberships(self) -> list[Membership]:
+        rows = await self.session.execute(select(cloud_project_members))
+        return [Membership(r["project_id"], r["kind"], r["provider_id"]) for r in rows.mappings()]
+
+    async def replace_memberships(self, memberships: Sequence[Membership]) -> None:
+        await self.session.execute(delete(cloud_project_members))
+        if memberships:
+            await self.session.execute(
+                insert(cloud_project_members),
+                [
+                    {"project_id": m.project_id, "kind": m.kind, "provider_id": m.provider_id}
+                    for m in memberships
+                ],
+            )

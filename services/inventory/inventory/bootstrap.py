@@ -1,0 +1,151 @@
+"""The inventory's composition root: real adapters built once, handed to every entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from arcadia_core.bus.ports import Bus, Subscription
+from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
+from arcadia_core.http import service_app
+from arcadia_core.jobs import JobRunner
+from arcadia_core.migrations import upgrade_async
+from arcadia_core.outbox import OutboxRelay
+from do_api import DigitalOceanClient, budget_for
+from inventory import api, consumers
+from inventory.adapters.digitalocean import DigitalOceanInventory
+from inventory.adapters.tables import SCHEMA, outbox
+from inventory.adapters.unit_of_work import SqlUnitOfWork
+from inventory.config import InventorySettings
+from inventory.jobs import register_jobs
+from inventory.ports import Clock
+
+SERVICE = "inventory"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def migrate(database_url: str) -> None:
+    """Apply the inventory's migrations and install its job tables (idempotent)."""
+    await upgrade_async(MIGRATIONS, database_url, SCHEMA)
+    runner = JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE)
+    try:
+        await runner.install()
+    finally:
+        await runner.close()
+
+
+@dataclass
+class Inventory:
+    settings: InventorySettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    do_client: DigitalOceanClient
+    provider: DigitalOceanInventory
+    relay: OutboxRelay
+    jobs: JobRunner
+    clock: Clock = field(default=utc_now)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, on_commit=self.relay.wake)
+
+    def subscriptions(self) -> list[Subscription]:
+        return consumers.subscriptions(self.uow)
+
+    async def start(self, *, run_jobs: bool = True) -> None:
+        """Relay the outbox and (unless `run_jobs` is off) run the sync schedules."""
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="inventory-outbox-relay"))
+        if run_jobs:
+            self._tasks.append(asyncio.create_task(self.jobs.run(), name="inventory-jobs"))
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        await self.jobs.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        self._tasks.clear()
+        await self.jobs.close()
+        await self.do_client.aclose()
+        await self.engine.dispose()
+
+    async def ready(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def app(self) -> FastAPI:
+        return service_app(
+            title="ArcadiaCloud inventory",
+            description="Mirror of the DigitalOcean account: resources, projects, audit log.",
+            settings=self.settings,
+            routers=[api.router],
+            ready_checks={"database": self.ready},
+            state={"container": self},
+        )
+
+
+def build(
+    settings: InventorySettings,
+    bus: Bus,
+    *,
+    database_url: str,
+    do_transport: httpx.AsyncBaseTransport | None = None,
+) -> Inventory:
+    token = settings.do_token_for(settings.do_token_purpose)
+    if not token:
+        raise RuntimeError(
+            "no DigitalOcean token: set DO_API_TOKEN (or "
+            f"DO_API_TOKEN_{settings.do_token_purpose.upper()}), or run against the sandbox"
+        )
+    engine = create_engine(database_url, schema=SCHEMA)
+    do_client = DigitalOceanClient(
+        token,
+        base_url=settings.do_api_url,
+        budget=budget_for(
+            token,
+            per_minute=settings.do_rate_per_minute,
+            per_hour=settings.do_rate_per_hour,
+            label=settings.do_token_purpose,
+        ),
+        transport=do_transport,
+    )
+    provider = DigitalOceanInventory(do_client)
+    inventory = Inventory(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        do_client=do_client,
+        provider=provider,
+        relay=OutboxRelay(engine, outbox, bus),
+        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+    )
+    register_jobs(
+        inventory.jobs,
+        provider=provider,
+        uow=inventory.uow,
+        clock=inventory.clock,
+        internal_project=settings.internal_project_name,
+    )
+    return inventory
+
+
+@contextlib.asynccontextmanager
+async def running(inventory: Inventory, *, run_jobs: bool = True) -> AsyncIterator[Inventory]:
+    await inventory.start(run_jobs=run_jobs)
+    try:
+        yield inventory
+    finally:
+        await inventory.stop()

@@ -1,0 +1,104 @@
+"""Who each resource belongs to, from project memberships and the projects' classification.
+
+A resource listed in a project takes that project, and the project's tenant and deployment.
+Droplet-based resources that DigitalOcean does not put in projects (backups, snapshots) follow
+the droplet or volume they were taken from. Everything else is unattributed. Every change is an
+`attributed` event in the resource's log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from uuid import UUID
+
+from inventory.domain.model import NONE, Attribution, EventType, Resource, ResourceEvent
+from inventory.domain.projects import Project
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    project_id: UUID
+    kind: str
+    provider_id: str
+
+
+@dataclass(slots=True)
+class AttributionPlan:
+    changed: list[Resource] = field(default_factory=list)
+    events: list[ResourceEvent] = field(default_factory=list)
+
+
+def _parent_key(resource: Resource) -> tuple[str, str] | None:
+    if resource.kind == "droplet_backup":
+        droplet_id = resource.attrs.get("droplet_id")
+        return ("droplet", str(droplet_id)) if droplet_id else None
+    if resource.kind == "snapshot":
+        parent_id = resource.attrs.get("resource_id")
+        parent_type = resource.attrs.get("resource_type")
+        if parent_id and parent_type in ("droplet", "volume"):
+            return (str(parent_type), str(parent_id))
+    return None
+
+
+def plan_attribution(
+    projects: Mapping[UUID, Project],
+    memberships: Iterable[Membership],
+    resources: Iterable[Resource],
+    now: datetime,
+) -> AttributionPlan:
+    live = [r for r in resources if not r.is_deleted]
+    direct: dict[tuple[str, str], Attribution] = {}
+    for membership in memberships:
+        project = projects.get(membership.project_id)
+        if project is None:
+            continue
+        direct[(membership.kind, membership.provider_id)] = Attribution(
+            project.id, project.tenant_id, project.deployment_id
+        )
+
+    def target(resource: Resource) -> Attribution:
+        key = (resource.kind, resource.provider_id)
+        if key in direct:
+            return direct[key]
+        parent = _parent_key(resource)
+        if parent is not None and parent in direct:
+            return direct[parent]
+        return NONE
+
+    plan = AttributionPlan()
+    for resource in live:
+        wanted = target(resource)
+        current = Attribution.of(resource)
+        if wanted == current:
+            continue
+        plan.changed.append(
+            replace(
+                resource,
+                project_id=wanted.project_id,
+                tenant_id=wanted.tenant_id,
+                deployment_id=wanted.deployment_id,
+                version=resource.version + 1,
+            )
+        )
+        plan.events.append(
+            ResourceEvent(
+                resource.id,
+                EventType.ATTRIBUTED,
+                {
+                    name: {
+                        "old": _text(getattr(current, name)),
+                        "new": _text(getattr(wanted, name)),
+                    }
+                    for name in ("project_id", "tenant_id", "deployment_id")
+                    if getattr(current, name) != getattr(wanted, name)
+                },
+                now,
+            )
+        )
+    return plan
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,53 @@
+"""Resource kinds, which ones have a dedicated sync, and each sync's schedule (UTC cron)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DROPLET = "droplet"
+DROPLET_BACKUP = "droplet_backup"
+PROJECTS = "projects"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSpec:
+    kind: str
+    cron: str
+
+
+# The seeds' cadence: every 15 minutes, snapshots hourly at :33, backups hourly at :41.
+SYNCS: dict[str, SyncSpec] = {
+    spec.kind: spec
+    for spec in (
+        SyncSpec(DROPLET, "*/15 * * * *"),
+        SyncSpec("dns_zone", "*/15 * * * *"),
+        SyncSpec("volume", "*/15 * * * *"),
+        SyncSpec("floating_ip", "*/15 * * * *"),
+        SyncSpec("firewall", "*/15 * * * *"),
+        SyncSpec("load_balancer", "*/15 * * * *"),
+        SyncSpec("snapshot", "33 * * * *"),
+        SyncSpec(DROPLET_BACKUP, "41 * * * *"),
+        SyncSpec(PROJECTS, "*/15 * * * *"),
+    )
+}
+
+# Kinds a sync of their own is the source of truth for; project sweeps only attribute them.
+DEDICATED_KINDS = frozenset(SYNCS) - {PROJECTS}
+
+# Order for a full sync: projects last, so that attribution sees every resource.
+FULL_SYNC_ORDER = (
+    DROPLET,
+    "dns_zone",
+    "volume",
+    "snapshot",
+    "floating_ip",
+    "firewall",
+    "load_balancer",
+    DROPLET_BACKUP,
+    PROJECTS,
+)
+
+
+def wants_backups_listing(droplet_attrs: dict[str, object]) -> bool:
+    """Listing backups costs one call per droplet; only droplets with backups are worth it."""
+    return bool(droplet_attrs.get("backups_enabled") or droplet_attrs.get("backup_ids"))

@@ -1,0 +1,83 @@
+"""The inventory's aggregate: one mirrored cloud resource, plus what a provider listing reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+PROVIDER = "digitalocean"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One resource as a complete provider listing reported it, normalized."""
+
+    kind: str
+    provider_id: str
+    name: str | None
+    status: str | None
+    region: str | None = None
+    size_slug: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Resource:
+    id: UUID
+    kind: str
+    provider_id: str
+    name: str | None
+    status: str | None
+    region: str | None
+    size_slug: str | None
+    attrs: dict[str, Any]
+    first_seen_at: datetime
+    last_seen_at: datetime
+    provider: str = PROVIDER
+    project_id: UUID | None = None
+    tenant_id: UUID | None = None
+    deployment_id: UUID | None = None
+    deleted_at: datetime | None = None
+    stale_strikes: int = 0
+    version: int = 1
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Who a resource is billed to: the project it sits in and that project's classification."""
+
+    project_id: UUID | None
+    tenant_id: UUID | None
+    deployment_id: UUID | None
+
+    @classmethod
+    def of(cls, resource: Resource) -> Attribution:
+        return cls(resource.project_id, resource.tenant_id, resource.deployment_id)
+
+
+NONE = Attribution(None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceEvent:
+    """An entry of a resource's append-only audit log."""
+
+    resource_id: UUID
+    type: str
+    data: dict[str, Any]
+    occurred_at: datetime
+
+
+class EventType:
+    DISCOVERED = "discovered"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    ATTRIBUTED = "attributed"
+    DRIFT_DETECTED = "drift_detected"

@@ -1,0 +1,142 @@
+"""The upsert chokepoint and the three-strike rule, as a pure plan over one complete listing.
+
+A complete listing of one kind is compared with what inventory holds for that kind:
+- a resource never seen before is inserted with a `discovered` event;
+- a tombstoned resource seen again is restored with a `restored` event (and the diff);
+- a resource whose meaningful fields changed is updated with an `updated` event holding the diff;
+- every sighting bumps `last_seen_at` and resets the strike count;
+- a live resource missing from the listing takes a strike, and is tombstoned at the third.
+Only a listing that completed without error may be planned: a failed or partial listing must
+never strike anything, so the caller plans only after the provider returned everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from inventory.domain.diff import field_diff
+from inventory.domain.model import EventType, Observation, Resource, ResourceEvent
+
+STRIKES_TO_DELETE = 3
+
+
+@dataclass(slots=True)
+class SyncPlan:
+    kind: str
+    inserted: list[Resource] = field(default_factory=list)
+    changed: list[Resource] = field(default_factory=list)
+    seen_unchanged: list[UUID] = field(default_factory=list)
+    struck: list[Resource] = field(default_factory=list)
+    deleted: list[Resource] = field(default_factory=list)
+    events: list[ResourceEvent] = field(default_factory=list)
+
+    @property
+    def synced(self) -> list[Resource]:
+        """Resources whose new state other services must hear about (resource.synced)."""
+        return self.inserted + self.changed
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "seen": len(self.inserted) + len(self.changed) + len(self.seen_unchanged),
+            "discovered": len(self.inserted),
+            "changed": len(self.changed),
+            "unchanged": len(self.seen_unchanged),
+            "struck": len(self.struck),
+            "deleted": len(self.deleted),
+        }
+
+
+def strike(resource: Resource, now: datetime) -> Resource:
+    """One more complete listing without this resource; the third tombstones it."""
+    strikes = resource.stale_strikes + 1
+    if strikes < STRIKES_TO_DELETE:
+        return replace(resource, stale_strikes=strikes)
+    return replace(resource, stale_strikes=strikes, deleted_at=now, version=resource.version + 1)
+
+
+def plan_sync(
+    kind: str,
+    held: Mapping[str, Resource],
+    listing: Iterable[Observation],
+    now: datetime,
+    *,
+    new_id: Callable[[], UUID] = uuid4,
+) -> SyncPlan:
+    """Plan the writes for one complete listing of `kind`; `held` maps provider id → resource."""
+    plan = SyncPlan(kind)
+    seen: set[str] = set()
+    for observation in listing:
+        if observation.provider_id in seen:
+            continue
+        seen.add(observation.provider_id)
+        current = held.get(observation.provider_id)
+        if current is None:
+            _discover(plan, observation, now, new_id())
+        else:
+            _sight(plan, current, observation, now)
+    for provider_id, resource in held.items():
+        if provider_id in seen or resource.is_deleted:
+            continue
+        after = strike(resource, now)
+        if after.is_deleted:
+            plan.deleted.append(after)
+            plan.events.append(
+                ResourceEvent(after.id, EventType.DELETED, {"strikes": after.stale_strikes}, now)
+            )
+        else:
+            plan.struck.append(after)
+    return plan
+
+
+def _discover(plan: SyncPlan, observation: Observation, now: datetime, resource_id: UUID) -> None:
+    resource = Resource(
+        id=resource_id,
+        kind=observation.kind,
+        provider_id=observation.provider_id,
+        name=observation.name,
+        status=observation.status,
+        region=observation.region,
+        size_slug=observation.size_slug,
+        attrs=dict(observation.attrs),
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    plan.inserted.append(resource)
+    plan.events.append(
+        ResourceEvent(
+            resource.id,
+            EventType.DISCOVERED,
+            {
+                "name": resource.name,
+                "status": resource.status,
+                "region": resource.region,
+                "size_slug": resource.size_slug,
+            },
+            now,
+        )
+    )
+
+
+def _sight(plan: SyncPlan, current: Resource, observation: Observation, now: datetime) -> None:
+    diff = field_diff(current, observation)
+    if not diff and not current.is_deleted:
+        plan.seen_unchanged.append(current.id)
+        return
+    event_type = EventType.RESTORED if current.is_deleted else EventType.UPDATED
+    updated = replace(
+        current,
+        name=observation.name,
+        status=observation.status,
+        region=observation.region,
+        size_slug=observation.size_slug,
+        attrs=dict(observation.attrs),
+        last_seen_at=now,
+        deleted_at=None,
+        stale_strikes=0,
+        version=current.version + 1,
+    )
+    plan.changed.append(updated)
+    plan.events.append(ResourceEvent(current.id, event_type, {"diff": diff}, now))

@@ -1,0 +1,92 @@
+"""What the inventory's use cases need from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+from uuid import UUID
+
+from arcadia_core.events import EventPayload
+from inventory.domain.attribution import Membership
+from inventory.domain.model import Resource, ResourceEvent
+from inventory.domain.projects import Project
+
+Json = dict[str, Any]
+
+
+class CloudProvider(Protocol):
+    """The provider's inventory API. Every list returns a complete listing or raises."""
+
+    async def list_kind(self, kind: str) -> list[Json]: ...
+
+    async def list_droplet_backups(self, droplet_id: str) -> list[Json]: ...
+
+    async def list_projects(self) -> list[Json]: ...
+
+    async def list_project_resources(self, project_provider_id: str) -> list[Json]: ...
+
+    async def create_project(self, name: str, purpose: str, description: str) -> Json: ...
+
+
+class ResourceRepository(Protocol):
+    async def by_kind(self, kind: str) -> dict[str, Resource]:
+        """Every resource of a kind, tombstoned ones included, keyed by provider id."""
+
+    async def all_live(self) -> list[Resource]: ...
+
+    async def get(self, resource_id: UUID) -> Resource | None: ...
+
+    async def insert(self, resources: Sequence[Resource]) -> None: ...
+
+    async def update(self, resources: Sequence[Resource]) -> None:
+        """Write every field of each resource (changes, strikes, tombstones, attribution)."""
+
+    async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:
+        """Bump last_seen_at and reset the strike count, nothing else."""
+
+    async def append_events(self, events: Sequence[ResourceEvent]) -> None: ...
+
+
+class ProjectRepository(Protocol):
+    async def all(self) -> dict[str, Project]:
+        """Keyed by provider id."""
+
+    async def get(self, project_id: UUID) -> Project | None: ...
+
+    async def save(self, projects: Sequence[Project]) -> None: ...
+
+    async def memberships(self) -> list[Membership]: ...
+
+    async def replace_memberships(self, memberships: Sequence[Membership]) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    resources: ResourceRepository
+    projects: ProjectRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def claim_event(self, consumer: str, event_id: UUID) -> bool:
+        """Record a consumed event in the inbox; False if it was handled before."""
+
+    def emit(self, *payloads: EventPayload) -> None:
+        """Queue events for the outbox; they are written in the same transaction as commit()."""
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...

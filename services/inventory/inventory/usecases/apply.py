@@ -1,0 +1,28 @@
+"""Write a pure plan through a unit of work: rows, audit events and outgoing events together."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inventory.domain.attribution import AttributionPlan
+from inventory.domain.sync_plan import SyncPlan
+from inventory.ports import UnitOfWork
+from inventory.usecases.events import resource_deleted, resource_synced
+
+
+async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> None:
+    await uow.resources.insert(plan.inserted)
+    await uow.resources.update([*plan.changed, *plan.struck, *plan.deleted])
+    await uow.resources.mark_seen(plan.seen_unchanged, now)
+    await uow.resources.append_events(plan.events)
+    change_of = {event.resource_id: event.type for event in plan.events}
+    uow.emit(
+        *(resource_synced(r, change_of[r.id]) for r in plan.synced),
+        *(resource_deleted(r) for r in plan.deleted),
+    )
+
+
+async def apply_attribution_plan(uow: UnitOfWork, plan: AttributionPlan) -> None:
+    await uow.resources.update(plan.changed)
+    await uow.resources.append_events(plan.events)
+    uow.emit(*(resource_synced(r, "attributed") for r in plan.changed))
