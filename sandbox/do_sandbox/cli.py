@@ -35,7 +35,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.scenario != "generated" and (args.droplets is not None or args.seed is not None):
+        cli.error("--droplets and --seed apply only to --scenario generated")
     serve(
         args.host,
         args.port,

@@ -69,3 +69,12 @@ def _get_when_up(url: str, token: str) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_generated_options_need_the_generated_scenario():
+    result = subprocess.run(
+        [sys.executable, "-m", "do_sandbox", "--droplets", "10"], capture_output=True, text=True
+    )
+
+    assert result.returncode == 2
+    assert "--droplets and --seed apply only to --scenario generated" in result.stderr

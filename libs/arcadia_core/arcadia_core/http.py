@@ -52,8 +52,13 @@ def service_app(
     ready_checks: dict[str, ReadyCheck],
     lifespan: Lifespan | None = None,
     state: dict[str, Any] | None = None,
+    own_docs: bool = True,
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    """`own_docs=False` leaves /openapi.json and /docs to the caller (the gateway merges them)."""
+    docs = {} if own_docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
+    app = FastAPI(
+        title=title, description=description, version="0.1.0", lifespan=lifespan, **docs
+    )
     app.state.token_verifier = TokenVerifier(settings.jwt_secret, settings.jwt_audience)
     for key, value in (state or {}).items():
         setattr(app.state, key, value)

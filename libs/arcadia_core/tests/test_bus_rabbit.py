@@ -56,14 +56,12 @@ async def amqp(amqp_connection: AbstractConnection) -> AbstractChannel:
     return await amqp_connection.channel()
 
 
-async def next_message(
-    channel: AbstractChannel, queue_name: str, timeout: float = 10.0
-) -> AbstractIncomingMessage:
+async def next_message(channel: AbstractChannel, queue_name: str) -> AbstractIncomingMessage:
     queue = await channel.declare_queue(queue_name, passive=True)
-    async with asyncio.timeout(timeout):
-        while (message := await queue.get(no_ack=True, fail=False)) is None:
-            await asyncio.sleep(0.02)
-    return message
+    async with asyncio.timeout(10), queue.iterator(no_ack=True) as messages:
+        async for message in messages:
+            return message
+    raise AssertionError(f"{queue_name} closed")
 
 
 async def ready_count(channel: AbstractChannel, queue_name: str) -> int:
@@ -166,15 +164,20 @@ async def test_transient_handler_failure_is_ridden_out(
     new_envelope: Callable[..., Envelope],
 ) -> None:
     calls: list[UUID] = []
+    handled = asyncio.Event()
+    flaky = failing_handler(calls, times=2)
+
+    async def handler(envelope: Envelope) -> None:
+        await flaky(envelope)
+        handled.set()
+
     bus = buses()
-    bus.subscribe(Subscription("test", "thing.happened", failing_handler(calls, times=2)))
+    bus.subscribe(Subscription("test", "thing.happened", handler))
     await bus.start()
 
     await bus.publish(new_envelope())
 
-    async with asyncio.timeout(10):
-        while len(calls) < 3:
-            await asyncio.sleep(0.02)
+    await asyncio.wait_for(handled.wait(), 10)
     await bus.stop()
     assert len(calls) == 3
     assert await ready_count(amqp, f"{amqp_namespace}{QUEUE}") == 0

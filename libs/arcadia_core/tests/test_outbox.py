@@ -34,6 +34,7 @@ class RecordingPublisher:
         self.delay = delay
         self.failing = failing if failing is not None else set()
         self.sent: list[UUID] = []
+        self._sent_more = asyncio.Event()
 
     async def publish(self, envelope: Envelope) -> None:
         if self.delay:
@@ -41,6 +42,13 @@ class RecordingPublisher:
         if envelope.id in self.failing:
             raise ConnectionError(f"broker refused {envelope.id}")
         self.sent.append(envelope.id)
+        self._sent_more.set()
+
+    async def wait_until_sent(self, count: int) -> None:
+        async with asyncio.timeout(5):
+            while len(self.sent) < count:
+                self._sent_more.clear()
+                await self._sent_more.wait()
 
 
 class Killed(BaseException):
@@ -249,9 +257,7 @@ async def test_writer_wakes_the_relay_on_commit(
         async with messaging_db.sessions() as session, session.begin():
             await writer.add(session, envelope)
             await writer.add(session, new_envelope())
-        async with asyncio.timeout(5):
-            while len(publisher.sent) < 2:
-                await asyncio.sleep(0.01)
+        await publisher.wait_until_sent(2)
         assert publisher.sent[0] == envelope.id
     finally:
         relay.stop()

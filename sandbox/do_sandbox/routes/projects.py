@@ -169,8 +169,7 @@ def _check_assignable(account: Account, urn: str) -> None:
             raise ApiError(
                 412,
                 "precondition_failed",
-                "Cannot move a Reserved IP with an associated Droplet. "
-                "Move the Droplet to the project instead.",
+                "Cannot move a Reserved IP with an associated Droplet.",
             )
 
 

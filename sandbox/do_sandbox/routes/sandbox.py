@@ -21,7 +21,7 @@ router = APIRouter(prefix="/_sandbox")
 
 
 class FaultRequest(BaseModel):
-    path_prefix: str = "/v2"
+    path_prefix: str
     status: int
     times: int = Field(default=1, ge=1)
     retry_after: int | None = Field(default=None, ge=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,12 @@ def load(name: str, **params: Any) -> Account:
     project id to ``[{"urn", "assigned_at"}]``: what ``Account.to_json`` writes.
     """
     if name in SCENARIOS:
-        account = SCENARIOS[name](**params)
+        build = SCENARIOS[name]
+        try:
+            inspect.signature(build).bind(**params)
+        except TypeError as exc:
+            raise TypeError(f"scenario {name!r}: {exc}") from None
+        account = build(**params)
     elif name.endswith(".json"):
         if params:
             raise TypeError(f"a scenario file takes no parameters, got {sorted(params)}")

@@ -105,7 +105,7 @@ def _projects(account: Account) -> None:
             description="Default project",
             purpose="Just trying out DigitalOcean",
             environment="Development",
-            created_at="2024-02-03T01:12:44Z",
+            created_at="2026-01-02T01:12:44Z",
             is_default=True,
         ),
         project(

@@ -71,9 +71,8 @@ def create_app(settings: ArcadiaSettings, upstreams: dict[str, httpx.AsyncClient
         routers=[],
         ready_checks={"upstreams": upstreams_ready},
         lifespan=lifespan,
+        own_docs=False,
     )
-    app.openapi_url = None
-    app.docs_url = None
     base_openapi: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": app.title, "version": app.version, "description": app.description},

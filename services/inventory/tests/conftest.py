@@ -20,7 +20,7 @@ from inventory.adapters.tables import cloud_resource_events, outbox
 from inventory.config import InventorySettings
 from inventory.usecases.sync import Summary, sync_kind
 
-JWT_SECRET = "test-secret"
+JWT_SECRET = "inventory-tests-secret-at-least-32-bytes"
 
 
 @pytest.fixture

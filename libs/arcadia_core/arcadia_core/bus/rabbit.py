@@ -97,7 +97,7 @@ class RabbitBus:
             envelope.model_dump(mode="json"),
             exchange=self._events,
             routing_key=envelope.type,
-            persist=False,
+            persist=True,
             # no queue bound yet is normal for an event: the broker confirms and drops it
             mandatory=False,
             message_id=str(envelope.id),

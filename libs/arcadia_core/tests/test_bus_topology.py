@@ -1,0 +1,81 @@
+"""Topology declarations and the generated AsyncAPI document (no broker needed)."""
+
+from __future__ import annotations
+
+from faststream.rabbit import ExchangeType
+
+from arcadia_core.bus import Subscription
+from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.bus.topology import (
+    consumer_queue,
+    dead_letter_exchange,
+    dead_letter_queue,
+    events_exchange,
+)
+from arcadia_core.events import Envelope, ResourceDeleted, ResourceSynced
+
+
+async def ignore(envelope: Envelope) -> None:
+    """Test handler."""
+
+
+SUBSCRIPTION = Subscription("drift", "resource.synced", ignore)
+
+
+def test_exchanges_are_durable_topics_under_the_namespace() -> None:
+    for exchange, name in ((events_exchange("ns."), "ns.arcadia.events"),
+                           (dead_letter_exchange("ns."), "ns.arcadia.dlx")):
+        assert (exchange.name, exchange.type, exchange.durable) == (name, ExchangeType.TOPIC, True)
+    assert events_exchange("").name == "arcadia.events"
+
+
+def test_consumer_queue_binds_the_event_type_and_dead_letters_under_its_name() -> None:
+    queue = consumer_queue("ns.", SUBSCRIPTION)
+    assert queue.name == "ns.drift.on-resource.synced"
+    assert queue.durable is True
+    assert queue.routing_key == "resource.synced"
+    assert queue.arguments == {
+        "x-queue-type": "classic",
+        "x-dead-letter-exchange": "ns.arcadia.dlx",
+        "x-dead-letter-routing-key": "ns.drift.on-resource.synced",
+    }
+
+    dlq = dead_letter_queue("ns.", SUBSCRIPTION)
+    assert (dlq.name, dlq.durable, dlq.routing_key) == (
+        "ns.drift.on-resource.synced.dlq", True, "ns.drift.on-resource.synced",
+    )
+    assert dlq.arguments == {"x-queue-type": "classic"}
+
+
+def test_asyncapi_documents_subscriptions_and_declared_publications() -> None:
+    bus = RabbitBus("amqp://guest:secret@broker.invalid:5672/", namespace="ns.", service="drift")
+    bus.subscribe(SUBSCRIPTION)
+    bus.declare_publications({
+        ResourceSynced.EVENT_TYPE: ResourceSynced,
+        ResourceDeleted.EVENT_TYPE: ResourceDeleted,
+    })
+
+    document = asyncapi_schema(bus, version="2.0.0")
+
+    assert document["asyncapi"] == "3.0.0"
+    assert document["info"]["title"] == "drift"
+    assert document["info"]["version"] == "2.0.0"
+    assert "secret" not in str(document["servers"])
+    channels = document["channels"]
+    assert set(channels) == {"ns.drift.on-resource.synced", "resource.synced", "resource.deleted"}
+    consumer = channels["ns.drift.on-resource.synced"]
+    assert consumer["address"] == "resource.synced"
+    assert consumer["bindings"]["amqp"]["queue"]["name"] == "ns.drift.on-resource.synced"
+    publication = channels["resource.synced"]
+    assert publication["bindings"]["amqp"]["exchange"]["name"] == "ns.arcadia.events"
+    assert publication["description"] == ResourceSynced.__doc__
+
+    schemas = document["components"]["schemas"]
+    envelope = schemas["ResourceSyncedEnvelope"]
+    assert set(envelope["properties"]) == set(Envelope.model_fields)
+    assert envelope["properties"]["payload"] == {"$ref": "#/components/schemas/ResourceSynced"}
+    assert set(schemas["ResourceSynced"]["properties"]) == set(ResourceSynced.model_fields)
+    operations = document["operations"]
+    assert {op["action"] for op in operations.values()} == {"send", "receive"}
+    received = schemas["ns.drift.on-resource.synced:Message:Payload"]
+    assert set(received["properties"]) == set(Envelope.model_fields)

@@ -1,0 +1,136 @@
+"""The inventory API: filters, cursor paging, event history and tenant scoping on every route."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+
+from arcadia_core.auth import Principal
+from inventory.bootstrap import Inventory
+from inventory.domain import kinds
+from inventory.usecases.sync import Summary
+
+Sync = Callable[[str], Awaitable[Summary]]
+Bearer = Callable[[Principal], dict[str, str]]
+Items = Callable[[httpx.Response], list[dict[str, Any]]]
+TENANT = UUID("00000000-0000-0000-0000-00000000a001")
+OTHER_TENANT = UUID("00000000-0000-0000-0000-00000000b002")
+ADMIN = Principal.platform_admin()
+
+
+async def prepared(sync: Sync, api: httpx.AsyncClient, bearer: Bearer) -> dict[str, Any]:
+    """Sync everything, then classify pilot-tenant as TENANT's; return that project."""
+    for kind in kinds.FULL_SYNC_ORDER:
+        await sync(kind)
+    projects = (await api.get("/api/v1/projects", headers=bearer(ADMIN))).json()["items"]
+    pilot = next(p for p in projects if p["name"] == "pilot-tenant")
+    response = await api.patch(
+        f"/api/v1/projects/{pilot['id']}",
+        json={"tenant_id": str(TENANT), "purpose": "tenant"},
+        headers=bearer(ADMIN),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["tenant_id"] == str(TENANT)
+    return dict(pilot)
+
+
+async def test_admin_sees_everything_and_filters(
+    sync: Sync, api: httpx.AsyncClient, bearer: Bearer, items: Items
+) -> None:
+    await prepared(sync, api, bearer)
+    droplets = items(await api.get("/api/v1/inventory", params={"kind": "droplet"}, headers=bearer(ADMIN)))
+    assert len(droplets) == 6 and {d["kind"] for d in droplets} == {"droplet"}
+    mine = items(await api.get("/api/v1/inventory", params={"tenant": str(TENANT)}, headers=bearer(ADMIN)))
+    assert mine and all(r["tenant_id"] == str(TENANT) for r in mine)
+    loose = items(await api.get("/api/v1/inventory", params={"unattributed": "true"}, headers=bearer(ADMIN)))
+    assert loose and all(not r["attributed"] for r in loose)
+    found = items(await api.get("/api/v1/inventory", params={"q": "web-0"}, headers=bearer(ADMIN)))
+    assert [r["name"] for r in found if r["kind"] == "droplet"] == ["web-01"]
+    off = items(await api.get("/api/v1/inventory", params={"status": "off"}, headers=bearer(ADMIN)))
+    assert off and all(r["status"] == "off" for r in off)
+
+
+async def test_cursor_paging_walks_every_row_once(
+    sync: Sync, api: httpx.AsyncClient, bearer: Bearer, items: Items
+) -> None:
+    await prepared(sync, api, bearer)
+    everything = items(await api.get("/api/v1/inventory", params={"limit": 500}, headers=bearer(ADMIN)))
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+        page = (await api.get("/api/v1/inventory", params=params, headers=bearer(ADMIN))).json()
+        seen.extend(r["id"] for r in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [r["id"] for r in everything] and len(set(seen)) == len(seen) > 7
+    bad = await api.get("/api/v1/inventory", params={"cursor": "nope"}, headers=bearer(ADMIN))
+    assert bad.status_code == 400
+
+
+async def test_tenant_sees_only_its_own(
+    sync: Sync, api: httpx.AsyncClient, bearer: Bearer, items: Items
+) -> None:
+    await prepared(sync, api, bearer)
+    tenant = Principal.tenant(TENANT)
+    mine = items(await api.get("/api/v1/inventory", params={"limit": 500}, headers=bearer(tenant)))
+    assert mine and all(r["tenant_id"] == str(TENANT) for r in mine)
+    assert "web-01" in {r["name"] for r in mine}
+    # asking for another tenant's rows returns none of them
+    other = items(
+        await api.get("/api/v1/inventory", params={"tenant": str(OTHER_TENANT)}, headers=bearer(tenant))
+    )
+    assert other == []
+    stranger = Principal.tenant(OTHER_TENANT)
+    assert items(await api.get("/api/v1/inventory", headers=bearer(stranger))) == []
+    projects = items(await api.get("/api/v1/projects", headers=bearer(tenant)))
+    assert [p["name"] for p in projects] == ["pilot-tenant"]
+
+
+async def test_detail_has_history_and_foreign_ids_are_404(
+    sync: Sync, api: httpx.AsyncClient, bearer: Bearer, items: Items
+) -> None:
+    await prepared(sync, api, bearer)
+    all_rows = items(await api.get("/api/v1/inventory", params={"limit": 500}, headers=bearer(ADMIN)))
+    web = next(r for r in all_rows if r["name"] == "web-01")
+    foreign = next(r for r in all_rows if r["name"] == "app-01")
+    detail = await api.get(f"/api/v1/inventory/{web['id']}", headers=bearer(Principal.tenant(TENANT)))
+    assert detail.status_code == 200
+    assert [e["type"] for e in detail.json()["events"]] == ["discovered", "attributed", "attributed"]
+    hidden = await api.get(f"/api/v1/inventory/{foreign['id']}", headers=bearer(Principal.tenant(TENANT)))
+    assert hidden.status_code == 404
+    missing = await api.get(f"/api/v1/inventory/{uuid4()}", headers=bearer(ADMIN))
+    assert missing.status_code == 404
+
+
+async def test_admin_only_and_authentication(
+    sync: Sync, api: httpx.AsyncClient, bearer: Bearer
+) -> None:
+    pilot = await prepared(sync, api, bearer)
+    forbidden = await api.patch(
+        f"/api/v1/projects/{pilot['id']}",
+        json={"tenant_id": str(OTHER_TENANT)},
+        headers=bearer(Principal.tenant(TENANT)),
+    )
+    assert forbidden.status_code == 403
+    assert (await api.get("/api/v1/inventory")).status_code == 401
+    bad = await api.get("/api/v1/inventory", headers={"Authorization": "Bearer not-a-jwt"})
+    assert bad.status_code == 401
+    unknown = await api.patch(
+        f"/api/v1/projects/{uuid4()}", json={"purpose": "x"}, headers=bearer(ADMIN)
+    )
+    assert unknown.status_code == 404
+    invalid = await api.patch(
+        f"/api/v1/projects/{pilot['id']}", json={"colour": "red"}, headers=bearer(ADMIN)
+    )
+    assert invalid.status_code == 422
+
+
+async def test_health_and_readiness(inventory: Inventory, api: httpx.AsyncClient) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
