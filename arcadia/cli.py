@@ -33,6 +33,9 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # one line per DigitalOcean request drowns everything else
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @app.command()

@@ -61,7 +61,7 @@ from pgqueuer.core.executors import (
 )
 from pgqueuer.core.qm import QueueManager
 from pgqueuer.core.sm import SchedulerManager
-from pgqueuer.domain.models import Job, Schedule
+from pgqueuer.domain.models import Job, Schedule, TableChangedEvent, TracebackRecord, utc_now
 from pgqueuer.domain.settings import DBSettings, Durability
 from pgqueuer.domain.types import Channel, JobId, QueueExecutionMode
 from pgqueuer.ports.driver import Driver
@@ -130,6 +130,30 @@ def _encode(payload: Mapping[str, Any]) -> bytes:
     return dumps(dict(payload)).encode()
 
 
+class _Queries(Queries):
+    """PgQueuer's queries, plus a NOTIFY after a retry is scheduled.
+
+    PgQueuer's change trigger is statement-level and only notifies on INSERT/DELETE/TRUNCATE
+    (its `OLD IS DISTINCT FROM NEW` test is NULL-vs-NULL for UPDATEs), so the UPDATE that
+    re-queues a job for retry wakes nobody. When that UPDATE commits while the worker is
+    computing its idle wait, the retry then waits the whole poll interval instead of its backoff.
+    """
+
+    async def retry_job(
+        self, job: Job, delay: timedelta, traceback_record: TracebackRecord | None
+    ) -> None:
+        await super().retry_job(job, delay, traceback_record)
+        settings = self.qbq.settings
+        event = TableChangedEvent(
+            channel=Channel(settings.channel),
+            operation="update",
+            sent_at=utc_now(),
+            table=settings.queue_table,
+            type="table_changed_event",
+        )
+        await self.driver.notify(settings.channel, event.model_dump_json())
+
+
 @dataclass(frozen=True)
 class _JobSpec:
     fn: JobFunction
@@ -181,6 +205,7 @@ class JobRunner:
         self._pool_lock = asyncio.Lock()
         self._shutdown: asyncio.Event | None = None
         self._finished: asyncio.Event | None = None
+        self._stop_pending = False  # stop() came before the run() task got going
 
     # -- registration -------------------------------------------------------------------------
 
@@ -245,7 +270,7 @@ class JobRunner:
     # -- database -------------------------------------------------------------------------------
 
     def _queries(self, driver: Driver) -> Queries:
-        return Queries(
+        return _Queries(
             driver,
             qbe=QueryBuilderEnvironment(self.settings),
             qbq=QueryQueueBuilder(self.settings),
@@ -414,6 +439,9 @@ class JobRunner:
             raise RuntimeError(f"{self.service}: job runner is already running")
         shutdown = self._shutdown = asyncio.Event()
         finished = self._finished = asyncio.Event()
+        if self._stop_pending and mode is QueueExecutionMode.continuous:
+            shutdown.set()
+        self._stop_pending = False
         try:
             queries = self._queries(AsyncpgPoolDriver(await self._get_pool()))
             coroutines: list[Awaitable[object]] = []
@@ -449,11 +477,17 @@ class JobRunner:
             finished.set()
 
     async def stop(self) -> None:
-        """Ask `run()` to finish its in-flight jobs and return; waits for it. Not from a job."""
-        if self._shutdown is not None:
-            self._shutdown.set()
-        if self._finished is not None:
-            await self._finished.wait()
+        """Ask `run()` to finish its in-flight jobs and return; waits for it. Not from a job.
+
+        Called while no run is in progress, it makes the next `run()` return at once (a task
+        created for `run()` may not have started yet).
+        """
+        if self._finished is None or self._finished.is_set():
+            self._stop_pending = True
+            return
+        assert self._shutdown is not None
+        self._shutdown.set()
+        await self._finished.wait()
 
     async def run_now(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
         """Run a job's (or schedule's) function inline, bypassing the queue (CLI on demand).

@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from arcadia_core.bus.ports import EventPublisher
 from arcadia_core.bus.retry import describe_error
@@ -105,9 +106,7 @@ async def add_to_outbox(session: AsyncSession, table: Table, *envelopes: Envelop
 
 
 class OutboxWriter:
-    """`add_to_outbox` bound to a table, waking the local relay once the transaction commits."""
-
-    _PENDING_WAKE = "arcadia.outbox.pending_wake"
+    """`add_to_outbox` bound to a table; `on_commit` (a relay's `wake`) runs after the commit."""
 
     def __init__(self, table: Table, *, on_commit: Callable[[], None] | None = None) -> None:
         self._table = table
@@ -116,20 +115,19 @@ class OutboxWriter:
     async def add(self, session: AsyncSession, *envelopes: Envelope) -> None:
         await add_to_outbox(session, self._table, *envelopes)
         if self._on_commit is not None and envelopes:
-            self._wake_after_commit(session, self._on_commit)
+            self._arm(session.sync_session, self._on_commit)
 
-    def _wake_after_commit(self, session: AsyncSession, wake: Callable[[], None]) -> None:
-        sync_session = session.sync_session
-        if sync_session.info.get(self._PENDING_WAKE):
+    def _arm(self, session: Session, on_commit: Callable[[], None]) -> None:
+        if session.info.get(self):
             return
-        sync_session.info[self._PENDING_WAKE] = True
+        session.info[self] = True
 
-        def after_commit(committed: Any) -> None:
-            sync_session.info.pop(self._PENDING_WAKE, None)
-            wake()
+        def after_commit(_: Session) -> None:
+            session.info.pop(self, None)
+            on_commit()
 
         # after a rollback the hook stays armed for the session's next commit: one spare wake
-        event.listen(sync_session, "after_commit", after_commit, once=True)
+        event.listen(session, "after_commit", after_commit, once=True)
 
 
 class OutboxRelay:

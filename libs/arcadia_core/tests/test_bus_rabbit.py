@@ -56,12 +56,19 @@ async def amqp(amqp_connection: AbstractConnection) -> AbstractChannel:
     return await amqp_connection.channel()
 
 
-async def next_message(channel: AbstractChannel, queue_name: str) -> AbstractIncomingMessage:
+async def take(
+    channel: AbstractChannel, queue_name: str, count: int = 1
+) -> list[AbstractIncomingMessage]:
+    """The next `count` messages of a queue, removed from it."""
     queue = await channel.declare_queue(queue_name, passive=True)
-    async with asyncio.timeout(10), queue.iterator(no_ack=True) as messages:
+    taken: list[AbstractIncomingMessage] = []
+    async with asyncio.timeout(10), queue.iterator() as messages:
         async for message in messages:
-            return message
-    raise AssertionError(f"{queue_name} closed")
+            await message.ack()
+            taken.append(message)
+            if len(taken) == count:
+                break
+    return taken
 
 
 async def ready_count(channel: AbstractChannel, queue_name: str) -> int:
@@ -116,7 +123,7 @@ async def test_published_message_is_persistent_and_carries_the_envelope_ids(
     await bus.publish(envelope)
     await bus.publish(new_envelope("nobody.listens"))  # unroutable is normal: no error
 
-    message = await next_message(amqp, probe.name)
+    [message] = await take(amqp, probe.name)
     assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
     assert message.message_id == str(envelope.id)
     assert message.correlation_id == str(envelope.correlation_id)
@@ -141,7 +148,7 @@ async def test_failing_handler_lands_in_dlq_with_its_error_and_is_not_redelivere
     await bus.publish(envelope)
 
     queue = f"{amqp_namespace}{QUEUE}"
-    message = await next_message(amqp, f"{queue}.dlq")
+    [message] = await take(amqp, f"{queue}.dlq")
     headers = message.headers
     assert headers["x-error"] == "RuntimeError: boom: no such tenant"
     assert headers["x-original-queue"] == queue
@@ -184,6 +191,33 @@ async def test_transient_handler_failure_is_ridden_out(
     assert await ready_count(amqp, f"{amqp_namespace}{QUEUE}.dlq") == 0
 
 
+async def test_stop_lets_a_running_handler_finish_and_ack(
+    buses: Callable[..., RabbitBus],
+    amqp: AbstractChannel,
+    amqp_namespace: str,
+    new_envelope: Callable[..., Envelope],
+) -> None:
+    started = asyncio.Event()
+    finished: list[UUID] = []
+
+    async def slow(envelope: Envelope) -> None:
+        started.set()
+        await asyncio.sleep(0.5)
+        finished.append(envelope.id)
+
+    bus = buses()
+    bus.subscribe(Subscription("test", "thing.happened", slow))
+    await bus.start()
+    envelope = new_envelope()
+    await bus.publish(envelope)
+    await asyncio.wait_for(started.wait(), 10)
+
+    await bus.stop()
+
+    assert finished == [envelope.id]
+    assert await ready_count(amqp, f"{amqp_namespace}{QUEUE}") == 0
+
+
 async def test_undecodable_messages_are_dead_lettered_without_reaching_the_handler(
     buses: Callable[..., RabbitBus],
     amqp: AbstractChannel,
@@ -203,7 +237,7 @@ async def test_undecodable_messages_are_dead_lettered_without_reaching_the_handl
         )
 
     dlq = f"{amqp_namespace}{QUEUE}.dlq"
-    messages = [await next_message(amqp, dlq) for _ in bodies]
+    messages = await take(amqp, dlq, len(bodies))
     assert sorted(m.body for m in messages) == sorted(bodies)
     for message in messages:
         assert str(message.headers["x-error"]).startswith("ValidationError: ")
@@ -236,7 +270,7 @@ async def test_failed_dead_letter_publish_falls_back_to_rabbitmq_dead_lettering(
     )
 
     queue = f"{amqp_namespace}{QUEUE}"
-    message = await next_message(amqp, f"{queue}.dlq")
+    [message] = await take(amqp, f"{queue}.dlq")
     assert "x-error" not in message.headers
     [death] = message.headers["x-death"]  # type: ignore[misc]
     assert (death["reason"], death["queue"]) == ("rejected", queue)  # type: ignore[index]

@@ -42,12 +42,6 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
-async def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.02)
-
-
 async def test_enqueued_job_runs_with_its_payload(runners: Callable[..., JobRunner]) -> None:
     runner = runners()
     received: list[dict[str, Any]] = []
@@ -92,6 +86,12 @@ async def test_run_picks_up_jobs_through_the_schema_channel_until_stopped(
     async with asyncio.timeout(5):
         await task
     assert task.exception() is None
+
+    # a stop() that lands before the run() task has started still stops it
+    task = asyncio.create_task(runner.run())
+    await runner.stop()
+    async with asyncio.timeout(5):
+        await task
 
 
 async def test_failing_job_is_retried_then_held_as_failed_with_its_error(
@@ -249,7 +249,8 @@ async def test_install_is_idempotent_and_isolated_per_schema(
 
     for _ in range(3):
         await a.install()
-    await b.install()
+    # replicas starting together install concurrently
+    await asyncio.gather(*(runners("svc_b", f"b{i}").install() for i in range(3)))
     await b.install()
 
     tables = await db.fetch(
@@ -280,17 +281,16 @@ async def test_install_is_idempotent_and_isolated_per_schema(
 
     # NOTIFY channels are database-wide: each schema's trigger notifies its own channel only.
     assert a.channel != b.channel
-    heard: dict[str, list[str]] = {a.channel: [], b.channel: []}
+    heard: dict[str, asyncio.Event] = {a.channel: asyncio.Event(), b.channel: asyncio.Event()}
     listener = await asyncpg.connect(a.dsn)
     try:
-        for channel, payloads in heard.items():
-            await listener.add_listener(
-                channel, lambda *args, payloads=payloads: payloads.append(args[3])
-            )
+        for channel, event in heard.items():
+            await listener.add_listener(channel, lambda *_, event=event: event.set())
         await a.enqueue("sync", {"from": "a"})
-        await wait_for(lambda: bool(heard[a.channel]), 5)
+        async with asyncio.timeout(5):
+            await heard[a.channel].wait()
         await asyncio.sleep(0.3)
-        assert heard[b.channel] == []
+        assert not heard[b.channel].is_set()
     finally:
         await listener.close()
 
@@ -306,12 +306,14 @@ async def test_schedule_runs_once_per_tick_across_replicas(
     runners: Callable[..., JobRunner], db: asyncpg.Connection
 ) -> None:
     calls: list[str] = []
+    ran = asyncio.Event()
     replicas = [runners("svc", "replica-1"), runners("svc", "replica-2")]
     for label, replica in zip(("one", "two"), replicas, strict=True):
 
         def make(label: str) -> Callable[[], Any]:
             async def nightly() -> None:
                 calls.append(label)
+                ran.set()
                 await asyncio.sleep(0.3)  # overlap with the other replica's polls
 
             return nightly
@@ -330,15 +332,19 @@ async def test_schedule_runs_once_per_tick_across_replicas(
     )
 
     for tick in (1, 2):
+        ran.clear()
         tasks = [asyncio.create_task(replica.run()) for replica in replicas]
-        await wait_for(lambda tick=tick: len(calls) >= tick)  # type: ignore[misc]
+        async with asyncio.timeout(10):
+            await ran.wait()
         await asyncio.sleep(1.5)  # room for a second (wrong) run by either replica
         for replica in replicas:
             await replica.stop()
         for task in tasks:
             assert task.done() and task.exception() is None
         assert len(calls) == tick, calls
-        row = await db.fetchrow(f"SELECT status::text, next_run > now() AS future FROM {schedules_table}")
+        row = await db.fetchrow(
+            f"SELECT status::text, next_run > now() AS future FROM {schedules_table}"
+        )
         assert row is not None and row["status"] == "queued" and row["future"]
         # the next tick comes due
         await db.execute(f"UPDATE {schedules_table} SET next_run = now() - interval '1 second'")
@@ -377,4 +383,4 @@ async def test_run_now_and_registration_rules(runners: Callable[..., JobRunner])
     with pytest.raises(ValueError):
         runner.schedule("bad", "61 * * * *")
     with pytest.raises(TypeError):
-        runner.job("sync")(lambda payload: None)  # type: ignore[arg-type,return-value]
+        runner.job("sync")(lambda payload: None)  # type: ignore[type-var]

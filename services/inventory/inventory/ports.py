@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -57,7 +57,7 @@ class ProjectRepository(Protocol):
 
     async def save(self, projects: Sequence[Project]) -> None: ...
 
-    async def memberships(self) -> list[Membership]: ...
+    async def memberships(self, kinds: Collection[str] | None = None) -> list[Membership]: ...
 
     async def replace_memberships(self, memberships: Sequence[Membership]) -> None: ...
 

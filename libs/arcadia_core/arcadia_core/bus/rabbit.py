@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 # The consumer takes the raw body so that an undecodable one can still be dead-lettered with its
 # error; the AsyncAPI document should nevertheless show consumers what they receive.
-RawEnvelope = Annotated[bytes, WithJsonSchema(Envelope.model_json_schema())]
+_RawEnvelope = Annotated[bytes, WithJsonSchema(Envelope.model_json_schema())]
 
 
 class PublishNotConfirmed(RuntimeError):
@@ -141,6 +141,8 @@ class RabbitBus:
 
     async def start(self) -> None:
         """Declare the exchanges, queues, DLQs and bindings (all idempotent), then consume."""
+        if self._started:
+            return
         await self._broker.connect()
         await self._broker.declare_exchange(self._events)
         dlx = await self._broker.declare_exchange(self._dlx)
@@ -172,7 +174,7 @@ class RabbitBus:
     ) -> Callable[[bytes, IncomingRabbitMessage], Awaitable[None]]:
         queue = queue_name(self._namespace, subscription)
 
-        async def consume(body: RawEnvelope, message: RabbitMessage) -> None:
+        async def consume(body: _RawEnvelope, message: RabbitMessage) -> None:
             try:
                 envelope = Envelope.model_validate_json(body)
             except ValidationError as exc:

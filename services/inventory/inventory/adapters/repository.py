@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arcadia_core.bulk import copy_insert, copy_update
 from inventory.adapters.tables import (
     cloud_project_members,
     cloud_projects,
@@ -99,50 +102,38 @@ class SqlResourceRepository:
         return None if row is None else resource_from_row(row)
 
     async def insert(self, resources: Sequence[Resource]) -> None:
-        if resources:
-            await self.session.execute(
-                insert(cloud_resources), [resource_to_row(r) for r in resources]
-            )
+        await copy_insert(self.session, cloud_resources, [resource_to_row(r) for r in resources])
 
     async def update(self, resources: Sequence[Resource]) -> None:
-        if not resources:
-            return
-        statement = (
-            update(cloud_resources)
-            .where(cloud_resources.c.id == bindparam("b_id"))
-            .values({name: bindparam(f"b_{name}") for name in MUTABLE_FIELDS})
-        )
-        await self.session.execute(
-            statement,
-            [
-                {"b_id": r.id} | {f"b_{name}": getattr(r, name) for name in MUTABLE_FIELDS}
-                for r in resources
-            ],
-            execution_options={"synchronize_session": False},
+        await copy_update(
+            self.session,
+            cloud_resources,
+            [{"id": r.id} | {name: getattr(r, name) for name in MUTABLE_FIELDS} for r in resources],
         )
 
     async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:
         if resource_ids:
             await self.session.execute(
                 update(cloud_resources)
-                .where(cloud_resources.c.id.in_(resource_ids))
-                .values(last_seen_at=at, stale_strikes=0)
+                .where(cloud_resources.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID))))
+                .values(last_seen_at=at, stale_strikes=0),
+                {"ids": list(resource_ids)},
             )
 
     async def append_events(self, events: Sequence[ResourceEvent]) -> None:
-        if events:
-            await self.session.execute(
-                insert(cloud_resource_events),
-                [
-                    {
-                        "resource_id": e.resource_id,
-                        "type": e.type,
-                        "data": e.data,
-                        "occurred_at": e.occurred_at,
-                    }
-                    for e in events
-                ],
-            )
+        await copy_insert(
+            self.session,
+            cloud_resource_events,
+            [
+                {
+                    "resource_id": e.resource_id,
+                    "type": e.type,
+                    "data": e.data,
+                    "occurred_at": e.occurred_at,
+                }
+                for e in events
+            ],
+        )
 
 
 class SqlProjectRepository:
@@ -179,17 +170,30 @@ class SqlProjectRepository:
             statement, [{name: getattr(p, name) for name in PROJECT_FIELDS} for p in projects]
         )
 
-    async def memberships(self) -> list[Membership]:
-        rows = await self.session.execute(select(cloud_project_members))
+    async def memberships(self, kinds: Collection[str] | None = None) -> list[Membership]:
+        statement = select(cloud_project_members)
+        if kinds is not None:
+            statement = statement.where(cloud_project_members.c.kind.in_(sorted(kinds)))
+        rows = await self.session.execute(statement)
         return [Membership(r["project_id"], r["kind"], r["provider_id"]) for r in rows.mappings()]
 
     async def replace_memberships(self, memberships: Sequence[Membership]) -> None:
-        await self.session.execute(delete(cloud_project_members))
-        if memberships:
+        """Make the stored memberships equal `memberships`, writing only the difference."""
+        current = set(await self.memberships())
+        wanted = set(memberships)
+        for gone in current - wanted:
             await self.session.execute(
-                insert(cloud_project_members),
-                [
-                    {"project_id": m.project_id, "kind": m.kind, "provider_id": m.provider_id}
-                    for m in memberships
-                ],
+                delete(cloud_project_members).where(
+                    cloud_project_members.c.project_id == gone.project_id,
+                    cloud_project_members.c.kind == gone.kind,
+                    cloud_project_members.c.provider_id == gone.provider_id,
+                )
             )
+        await copy_insert(
+            self.session,
+            cloud_project_members,
+            [
+                {"project_id": m.project_id, "kind": m.kind, "provider_id": m.provider_id}
+                for m in wanted - current
+            ],
+        )

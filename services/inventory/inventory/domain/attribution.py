@@ -42,34 +42,53 @@ def _parent_key(resource: Resource) -> tuple[str, str] | None:
     return None
 
 
+Key = tuple[str, str]
+
+
+def direct_attributions(
+    projects: Mapping[UUID, Project], memberships: Iterable[Membership]
+) -> dict[Key, Attribution]:
+    """(kind, provider id) → the attribution of the project that lists it."""
+    direct: dict[Key, Attribution] = {}
+    for membership in memberships:
+        project = projects.get(membership.project_id)
+        if project is not None:
+            direct[(membership.kind, membership.provider_id)] = Attribution(
+                project.id, project.tenant_id, project.deployment_id
+            )
+    return direct
+
+
+def target_attribution(resource: Resource, direct: Mapping[Key, Attribution]) -> Attribution:
+    key = (resource.kind, resource.provider_id)
+    if key in direct:
+        return direct[key]
+    parent = _parent_key(resource)
+    if parent is not None and parent in direct:
+        return direct[parent]
+    return NONE
+
+
+def parent_kinds(kind: str) -> frozenset[str]:
+    """Kinds whose membership decides the attribution of a `kind` resource."""
+    return {
+        "droplet_backup": frozenset({"droplet"}),
+        "snapshot": frozenset({"droplet", "volume"}),
+    }.get(kind, frozenset())
+
+
 def plan_attribution(
     projects: Mapping[UUID, Project],
     memberships: Iterable[Membership],
     resources: Iterable[Resource],
     now: datetime,
 ) -> AttributionPlan:
-    live = [r for r in resources if not r.is_deleted]
-    direct: dict[tuple[str, str], Attribution] = {}
-    for membership in memberships:
-        project = projects.get(membership.project_id)
-        if project is None:
-            continue
-        direct[(membership.kind, membership.provider_id)] = Attribution(
-            project.id, project.tenant_id, project.deployment_id
-        )
-
-    def target(resource: Resource) -> Attribution:
-        key = (resource.kind, resource.provider_id)
-        if key in direct:
-            return direct[key]
-        parent = _parent_key(resource)
-        if parent is not None and parent in direct:
-            return direct[parent]
-        return NONE
-
+    direct = direct_attributions(projects, memberships)
     plan = AttributionPlan()
-    for resource in live:
-        wanted = target(resource)
+    for resource in resources:
+        if resource.is_deleted:
+            continue
+        wanted = target_attribution(resource, direct)
         current = Attribution.of(resource)
         if wanted == current:
             continue

@@ -34,8 +34,10 @@ SYNCS: dict[str, SyncSpec] = {
 # Kinds a sync of their own is the source of truth for; project sweeps only attribute them.
 DEDICATED_KINDS = frozenset(SYNCS) - {PROJECTS}
 
-# Order for a full sync: projects last, so that attribution sees every resource.
+# Order for a full sync: projects first, so that each kind's sync finds the memberships and
+# attributes what it discovers at once (a later sweep corrects whatever moved in between).
 FULL_SYNC_ORDER = (
+    PROJECTS,
     DROPLET,
     "dns_zone",
     "volume",
@@ -44,7 +46,6 @@ FULL_SYNC_ORDER = (
     "firewall",
     "load_balancer",
     DROPLET_BACKUP,
-    PROJECTS,
 )
 
 

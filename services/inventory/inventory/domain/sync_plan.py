@@ -18,7 +18,14 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from inventory.domain.diff import field_diff
-from inventory.domain.model import EventType, Observation, Resource, ResourceEvent
+from inventory.domain.model import (
+    NONE,
+    Attribution,
+    EventType,
+    Observation,
+    Resource,
+    ResourceEvent,
+)
 
 STRIKES_TO_DELETE = 3
 
@@ -64,8 +71,12 @@ def plan_sync(
     now: datetime,
     *,
     new_id: Callable[[], UUID] = uuid4,
+    attribute: Callable[[Resource], Attribution] = lambda _: NONE,
 ) -> SyncPlan:
-    """Plan the writes for one complete listing of `kind`; `held` maps provider id → resource."""
+    """Plan the writes for one complete listing of `kind`; `held` maps provider id → resource.
+
+    `attribute` gives a newly discovered resource its project, tenant and deployment.
+    """
     plan = SyncPlan(kind)
     seen: set[str] = set()
     for observation in listing:
@@ -74,7 +85,7 @@ def plan_sync(
         seen.add(observation.provider_id)
         current = held.get(observation.provider_id)
         if current is None:
-            _discover(plan, observation, now, new_id())
+            _discover(plan, observation, now, new_id(), attribute)
         else:
             _sight(plan, current, observation, now)
     for provider_id, resource in held.items():
@@ -91,7 +102,13 @@ def plan_sync(
     return plan
 
 
-def _discover(plan: SyncPlan, observation: Observation, now: datetime, resource_id: UUID) -> None:
+def _discover(
+    plan: SyncPlan,
+    observation: Observation,
+    now: datetime,
+    resource_id: UUID,
+    attribute: Callable[[Resource], Attribution],
+) -> None:
     resource = Resource(
         id=resource_id,
         kind=observation.kind,
@@ -104,6 +121,10 @@ def _discover(plan: SyncPlan, observation: Observation, now: datetime, resource_
         first_seen_at=now,
         last_seen_at=now,
     )
+    attribution = attribute(resource)
+    resource.project_id = attribution.project_id
+    resource.tenant_id = attribution.tenant_id
+    resource.deployment_id = attribution.deployment_id
     plan.inserted.append(resource)
     plan.events.append(
         ResourceEvent(
@@ -114,6 +135,9 @@ def _discover(plan: SyncPlan, observation: Observation, now: datetime, resource_
                 "status": resource.status,
                 "region": resource.region,
                 "size_slug": resource.size_slug,
+                "project_id": _text(resource.project_id),
+                "tenant_id": _text(resource.tenant_id),
+                "deployment_id": _text(resource.deployment_id),
             },
             now,
         )
@@ -140,3 +164,7 @@ def _sight(plan: SyncPlan, current: Resource, observation: Observation, now: dat
     )
     plan.changed.append(updated)
     plan.events.append(ResourceEvent(current.id, event_type, {"diff": diff}, now))
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)

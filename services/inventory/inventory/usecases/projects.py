@@ -13,7 +13,7 @@ from inventory.domain.model import Observation
 from inventory.domain.projects import Classification, Project, upsert_projects
 from inventory.domain.sync_plan import plan_sync
 from inventory.domain.urns import URN_KINDS, InvalidUrn, parse_urn
-from inventory.ports import Clock, CloudProvider, UnitOfWork, UnitOfWorkFactory
+from inventory.ports import Clock, CloudProvider, Json, UnitOfWork, UnitOfWorkFactory
 from inventory.usecases.apply import apply_attribution_plan, apply_sync_plan
 
 log = logging.getLogger(__name__)
@@ -22,15 +22,17 @@ INTERNAL_PROJECT_PURPOSE = "Operational / Developer tooling"
 PLACEHOLDER_KINDS = sorted(set(URN_KINDS.values()) - kinds.DEDICATED_KINDS)
 
 
-async def ensure_internal_project(provider: CloudProvider, name: str) -> bool:
-    """Create the internal DO project if the account lacks it; True if it was created."""
-    if any(p.get("name") == name for p in await provider.list_projects()):
-        return False
-    await provider.create_project(
+async def ensure_internal_project(
+    provider: CloudProvider, name: str, listing: list[Json]
+) -> list[Json]:
+    """The project listing, with the internal DO project created first if the account lacks it."""
+    if any(p.get("name") == name for p in listing):
+        return listing
+    created = await provider.create_project(
         name, INTERNAL_PROJECT_PURPOSE, "Resources the platform runs for itself"
     )
     log.info("created the internal project %r", name)
-    return True
+    return [*listing, created]
 
 
 async def sweep_projects(
@@ -45,9 +47,9 @@ async def sweep_projects(
     Every listing is fetched before anything is written, so a failure leaves inventory as it was.
     With `internal_project`, that DO project is created first if the account lacks it.
     """
-    if internal_project:
-        await ensure_internal_project(provider, internal_project)
     listing = await provider.list_projects()
+    if internal_project:
+        listing = await ensure_internal_project(provider, internal_project, listing)
     members = {str(p["id"]): await provider.list_project_resources(str(p["id"])) for p in listing}
     async with uow() as work:
         now = clock()

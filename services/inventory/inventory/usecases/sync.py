@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from inventory.domain import kinds, normalize
+from inventory.domain.attribution import direct_attributions, parent_kinds, target_attribution
 from inventory.domain.model import Observation
 from inventory.domain.sync_plan import plan_sync
 from inventory.ports import Clock, CloudProvider, UnitOfWorkFactory
@@ -48,7 +49,17 @@ async def reconcile(
 ) -> Summary:
     async with uow() as work:
         now = clock()
-        plan = plan_sync(kind, await work.resources.by_kind(kind), observations, now)
+        direct = direct_attributions(
+            {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None},
+            await work.projects.memberships({kind, *parent_kinds(kind)}),
+        )
+        plan = plan_sync(
+            kind,
+            await work.resources.by_kind(kind),
+            observations,
+            now,
+            attribute=lambda resource: target_attribution(resource, direct),
+        )
         await apply_sync_plan(work, plan, now)
         await work.commit()
     summary = plan.summary()

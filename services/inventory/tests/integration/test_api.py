@@ -41,11 +41,17 @@ async def test_admin_sees_everything_and_filters(
     sync: Sync, api: httpx.AsyncClient, bearer: Bearer, items: Items
 ) -> None:
     await prepared(sync, api, bearer)
-    droplets = items(await api.get("/api/v1/inventory", params={"kind": "droplet"}, headers=bearer(ADMIN)))
+    droplets = items(
+        await api.get("/api/v1/inventory", params={"kind": "droplet"}, headers=bearer(ADMIN))
+    )
     assert len(droplets) == 6 and {d["kind"] for d in droplets} == {"droplet"}
-    mine = items(await api.get("/api/v1/inventory", params={"tenant": str(TENANT)}, headers=bearer(ADMIN)))
+    mine = items(
+        await api.get("/api/v1/inventory", params={"tenant": str(TENANT)}, headers=bearer(ADMIN))
+    )
     assert mine and all(r["tenant_id"] == str(TENANT) for r in mine)
-    loose = items(await api.get("/api/v1/inventory", params={"unattributed": "true"}, headers=bearer(ADMIN)))
+    loose = items(
+        await api.get("/api/v1/inventory", params={"unattributed": "true"}, headers=bearer(ADMIN))
+    )
     assert loose and all(not r["attributed"] for r in loose)
     found = items(await api.get("/api/v1/inventory", params={"q": "web-0"}, headers=bearer(ADMIN)))
     assert [r["name"] for r in found if r["kind"] == "droplet"] == ["web-01"]
@@ -57,7 +63,9 @@ async def test_cursor_paging_walks_every_row_once(
     sync: Sync, api: httpx.AsyncClient, bearer: Bearer, items: Items
 ) -> None:
     await prepared(sync, api, bearer)
-    everything = items(await api.get("/api/v1/inventory", params={"limit": 500}, headers=bearer(ADMIN)))
+    everything = items(
+        await api.get("/api/v1/inventory", params={"limit": 500}, headers=bearer(ADMIN))
+    )
     seen: list[str] = []
     cursor = None
     while True:
@@ -82,7 +90,9 @@ async def test_tenant_sees_only_its_own(
     assert "web-01" in {r["name"] for r in mine}
     # asking for another tenant's rows returns none of them
     other = items(
-        await api.get("/api/v1/inventory", params={"tenant": str(OTHER_TENANT)}, headers=bearer(tenant))
+        await api.get(
+            "/api/v1/inventory", params={"tenant": str(OTHER_TENANT)}, headers=bearer(tenant)
+        )
     )
     assert other == []
     stranger = Principal.tenant(OTHER_TENANT)
@@ -95,13 +105,22 @@ async def test_detail_has_history_and_foreign_ids_are_404(
     sync: Sync, api: httpx.AsyncClient, bearer: Bearer, items: Items
 ) -> None:
     await prepared(sync, api, bearer)
-    all_rows = items(await api.get("/api/v1/inventory", params={"limit": 500}, headers=bearer(ADMIN)))
+    all_rows = items(
+        await api.get("/api/v1/inventory", params={"limit": 500}, headers=bearer(ADMIN))
+    )
     web = next(r for r in all_rows if r["name"] == "web-01")
     foreign = next(r for r in all_rows if r["name"] == "app-01")
-    detail = await api.get(f"/api/v1/inventory/{web['id']}", headers=bearer(Principal.tenant(TENANT)))
+    detail = await api.get(
+        f"/api/v1/inventory/{web['id']}", headers=bearer(Principal.tenant(TENANT))
+    )
     assert detail.status_code == 200
-    assert [e["type"] for e in detail.json()["events"]] == ["discovered", "attributed", "attributed"]
-    hidden = await api.get(f"/api/v1/inventory/{foreign['id']}", headers=bearer(Principal.tenant(TENANT)))
+    events = detail.json()["events"]
+    assert [e["type"] for e in events] == ["discovered", "attributed"]
+    assert events[0]["data"]["project_id"] is not None  # attributed on discovery
+    assert events[1]["data"]["tenant_id"] == {"old": None, "new": str(TENANT)}
+    hidden = await api.get(
+        f"/api/v1/inventory/{foreign['id']}", headers=bearer(Principal.tenant(TENANT))
+    )
     assert hidden.status_code == 404
     missing = await api.get(f"/api/v1/inventory/{uuid4()}", headers=bearer(ADMIN))
     assert missing.status_code == 404

@@ -35,13 +35,17 @@ async def test_drift_detected_is_appended_once(
 
     async with inventory.sessions() as session:
         rows = (
-            await session.execute(
-                select(cloud_resource_events.c.data).where(
-                    cloud_resource_events.c.resource_id == droplet.id,
-                    cloud_resource_events.c.type == "drift_detected",
+            (
+                await session.execute(
+                    select(cloud_resource_events.c.data).where(
+                        cloud_resource_events.c.resource_id == droplet.id,
+                        cloud_resource_events.c.type == "drift_detected",
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert rows == [
         {
             "drift_id": envelope.payload["drift_id"],

@@ -114,17 +114,25 @@ async def test_classifying_a_project_attributes_its_resources_with_events(
     assert updated is not None and updated.tenant_id == TENANT
     droplet = (await resources(inventory, "droplet"))["512340101"]
     assert (droplet.tenant_id, droplet.deployment_id) == (TENANT, DEPLOYMENT)  # type: ignore[attr-defined]
-    backups = [b for b in (await resources(inventory, "droplet_backup")).values() if b.attrs["droplet_id"] == "512340101"]  # type: ignore[attr-defined]
+    backups = [
+        b
+        for b in (await resources(inventory, "droplet_backup")).values()
+        if b.attrs["droplet_id"] == "512340101"
+    ]  # type: ignore[attr-defined]
     assert backups and all(b.tenant_id == TENANT for b in backups)  # type: ignore[attr-defined]
     async with inventory.sessions() as session:
         events = (
-            await session.execute(
-                select(cloud_resource_events.c.data).where(
-                    cloud_resource_events.c.resource_id == droplet.id,  # type: ignore[attr-defined]
-                    cloud_resource_events.c.type == "attributed",
+            (
+                await session.execute(
+                    select(cloud_resource_events.c.data).where(
+                        cloud_resource_events.c.resource_id == droplet.id,  # type: ignore[attr-defined]
+                        cloud_resource_events.c.type == "attributed",
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert events[-1]["tenant_id"] == {"old": None, "new": str(TENANT)}
 
     # re-running the sweep keeps the classification and writes no new attribution

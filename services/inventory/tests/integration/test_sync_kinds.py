@@ -48,7 +48,9 @@ async def test_droplets_regular_and_gpu(inventory: Inventory, account: Account, 
         assert row.version == 1 and row.stale_strikes == 0 and row.deleted_at is None
 
 
-async def test_domains_are_keyed_by_name(inventory: Inventory, account: Account, sync: Sync) -> None:
+async def test_domains_are_keyed_by_name(
+    inventory: Inventory, account: Account, sync: Sync
+) -> None:
     await sync("dns_zone")
     rows = await held(inventory, "dns_zone")
     source = api_items(account, "domains")
@@ -123,7 +125,11 @@ async def test_load_balancers(inventory: Inventory, account: Account, sync: Sync
     rows = await held(inventory, "load_balancer")
     (item,) = api_items(account, "load_balancers")
     row = rows[item["id"]]
-    assert (row.name, row.status, row.region) == (item["name"], item["status"], item["region"]["slug"])
+    assert (row.name, row.status, row.region) == (
+        item["name"],
+        item["status"],
+        item["region"]["slug"],
+    )
     assert row.size_slug == item.get("size")
     assert row.attrs["size_unit"] == item["size_unit"]
     assert row.attrs["algorithm"] == item.get("algorithm")

@@ -1,0 +1,194 @@
+"""`make bench`: inventory sync of a generated account against the sandbox, versus a baseline.
+
+Baseline (measured in the same run, on the same machine): paging the very same list endpoints
+with the same client and no processing, plus a raw asyncpg COPY of as many rows as the sync
+writes to cloud_resources. The sync's ratio to that baseline is the figure to watch (goal ≤ 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from arcadia_core.bus.inprocess import InProcessBus
+from arcadia_core.db import asyncpg_dsn
+from arcadia_core.settings import ArcadiaSettings
+from arcadia_core.testing.servers import create_database, drop_database
+from do_api import DigitalOceanClient, RateBudget
+from do_sandbox import create_app, expected_list_calls, scenarios
+from inventory import bootstrap
+from inventory.adapters.digitalocean import LISTINGS
+from inventory.config import InventorySettings
+from inventory.domain import kinds
+from inventory.usecases.sync import sync_all
+
+from arcadia.runtime import embedded_database_url
+
+UNLIMITED = 10**9
+
+
+@dataclass
+class Row:
+    name: str
+    seconds: float
+    calls: int | None = None
+    events: int | None = None
+    note: str = ""
+
+
+def client_for(app: object, token: str) -> DigitalOceanClient:
+    return DigitalOceanClient(
+        token,
+        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+        budget=RateBudget(UNLIMITED, UNLIMITED),
+    )
+
+
+async def page_everything(app: object, droplet_ids_with_backups: list[int]) -> tuple[float, int]:
+    """The baseline's API half: every list endpoint a full sync pages, nothing else."""
+    async with client_for(app, "baseline") as client:
+        started = time.perf_counter()
+        for listings in LISTINGS.values():
+            for path, key, params in listings:
+                await client.list_all(path, key, params)
+        for droplet_id in droplet_ids_with_backups:
+            await client.list_all(f"/v2/droplets/{droplet_id}/backups", "backups")
+        for project in await client.list_all("/v2/projects", "projects"):
+            await client.list_all(f"/v2/projects/{project['id']}/resources", "resources")
+        return time.perf_counter() - started, client.calls
+
+
+async def copy_rows(database_url: str, rows: int) -> float:
+    """The baseline's database half: a raw COPY of `rows` resource-shaped rows."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await connection.execute(
+            "CREATE TEMP TABLE copy_baseline (id uuid, kind text, provider_id text, name text,"
+            " status text, attrs jsonb)"
+        )
+        records = [
+            (uuid.uuid4(), "droplet", str(i), f"r-{i}", "active", '{"vcpus": 1, "tags": []}')
+            for i in range(rows)
+        ]
+        started = time.perf_counter()
+        await connection.copy_records_to_table("copy_baseline", records=records)
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
+async def run(droplets: int, console: Console) -> None:
+    settings = ArcadiaSettings()
+    server_url = settings.database_url or await embedded_database_url(
+        Path(settings.data_dir)
+    )
+    name = f"arcadia_bench_{uuid.uuid4().hex[:8]}"
+    database_url = await create_database(server_url, name)
+    try:
+        await bootstrap.migrate(database_url)
+        account = scenarios.load("generated", droplets=droplets)
+        app = create_app(account, rate_limit=None)
+        total = sum(account.counts().values())
+        with_backups = [
+            d["id"]
+            for d in account.items("droplets")
+            if kinds.wants_backups_listing(
+                {"backups_enabled": "backups" in d["features"], "backup_ids": d["backup_ids"]}
+            )
+        ]
+        console.print(f"generated account: {total} resources ({droplets} droplets)")
+
+        page_seconds, page_calls = await page_everything(app, with_backups)
+        copy_seconds = await copy_rows(database_url, total)
+        baseline = page_seconds + copy_seconds
+
+        inventory_settings = InventorySettings(DO_API_TOKEN="bench")
+        inventory = bootstrap.build(
+            inventory_settings,
+            InProcessBus(),
+            database_url=database_url,
+            do_transport=httpx.ASGITransport(app=app),
+        )
+        inventory.do_client.budget = RateBudget(UNLIMITED, UNLIMITED)
+        rows: list[Row] = []
+        try:
+            for label in ("full sync (empty inventory)", "re-sync, nothing changed"):
+                calls_before = inventory.do_client.calls
+                events_before = await _outbox_rows(database_url)
+                started = time.perf_counter()
+                results = await sync_all(
+                    provider=inventory.provider, uow=inventory.uow, clock=inventory.clock
+                )
+                seconds = time.perf_counter() - started
+                failures = {k: v for k, v in results.items() if isinstance(v, BaseException)}
+                if failures:
+                    raise RuntimeError(f"sync failed: {failures}")
+                rows.append(
+                    Row(
+                        label,
+                        seconds,
+                        calls=inventory.do_client.calls - calls_before,
+                        events=await _outbox_rows(database_url) - events_before,
+                    )
+                )
+        finally:
+            await inventory.stop()
+
+        expected = expected_list_calls(account)
+        table = Table(title=f"inventory sync, {total} resources (baseline measured in this run)")
+        for column in ("measure", "wall s", "API calls", "events", "× baseline"):
+            table.add_column(column, justify="right" if column != "measure" else "left")
+        table.add_row("baseline: page endpoints", f"{page_seconds:.2f}", str(page_calls), "", "")
+        table.add_row(f"baseline: asyncpg COPY {total} rows", f"{copy_seconds:.2f}", "", "", "")
+        table.add_row("baseline total", f"{baseline:.2f}", "", "", "1.00")
+        for row in rows:
+            table.add_row(
+                row.name,
+                f"{row.seconds:.2f}",
+                str(row.calls),
+                str(row.events),
+                f"{row.seconds / baseline:.2f}",
+            )
+        console.print(table)
+        first = rows[0]
+        console.print(
+            f"API calls: {first.calls} made, {expected} expected "
+            f"(sum of ceil(n/200) per list endpoint + one backups call per droplet with backups)"
+        )
+        if first.calls != expected:
+            raise SystemExit(f"call count mismatch: {first.calls} != {expected}")
+        if rows[1].events:
+            raise SystemExit(f"re-sync with nothing changed emitted {rows[1].events} events")
+    finally:
+        await drop_database(server_url, name)
+
+
+async def _outbox_rows(database_url: str) -> int:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        count: int = await connection.fetchval("SELECT count(*) FROM inventory.outbox")
+        return count
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--droplets", type=int, default=7700, help="generated account size (7700 ≈ 20,000 resources)"
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.droplets, Console()))
+
+
+if __name__ == "__main__":
+    main()
