@@ -31,6 +31,9 @@ Semantics:
 - a schedule tick runs once across every replica: the scheduler claims a due row of the
   schedules table with `FOR UPDATE SKIP LOCKED` and moves its `next_run` before running it.
   A schedule that raises is logged and runs again at its next tick; put retryable work in jobs.
+  Ticks missed while no replica ran fire once (not once per missed tick) when one starts.
+- a job or tick whose worker stops heartbeating for 30 s (killed, or an event loop blocked by
+  sync code) is picked again by another replica: keep jobs idempotent and non-blocking.
 - Alembic autogenerate must ignore the PgQueuer objects living in a service schema: filter with
   `is_jobs_table(name)`.
 """
@@ -131,18 +134,15 @@ def _encode(payload: Mapping[str, Any]) -> bytes:
 
 
 class _Queries(Queries):
-    """PgQueuer's queries, plus a NOTIFY after a retry is scheduled.
+    """PgQueuer's queries, plus a NOTIFY after re-queueing a job (retry or requeue).
 
     PgQueuer's change trigger is statement-level and only notifies on INSERT/DELETE/TRUNCATE
     (its `OLD IS DISTINCT FROM NEW` test is NULL-vs-NULL for UPDATEs), so the UPDATE that
-    re-queues a job for retry wakes nobody. When that UPDATE commits while the worker is
-    computing its idle wait, the retry then waits the whole poll interval instead of its backoff.
+    re-queues a job wakes nobody: when it commits while a worker is computing its idle wait,
+    the job waits the whole poll interval instead of its backoff.
     """
 
-    async def retry_job(
-        self, job: Job, delay: timedelta, traceback_record: TracebackRecord | None
-    ) -> None:
-        await super().retry_job(job, delay, traceback_record)
+    async def _notify_changed(self) -> None:
         settings = self.qbq.settings
         event = TableChangedEvent(
             channel=Channel(settings.channel),
@@ -152,6 +152,16 @@ class _Queries(Queries):
             type="table_changed_event",
         )
         await self.driver.notify(settings.channel, event.model_dump_json())
+
+    async def retry_job(
+        self, job: Job, delay: timedelta, traceback_record: TracebackRecord | None
+    ) -> None:
+        await super().retry_job(job, delay, traceback_record)
+        await self._notify_changed()
+
+    async def requeue_jobs(self, ids: list[JobId]) -> None:
+        await super().requeue_jobs(ids)
+        await self._notify_changed()
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,15 @@ async def upgrade_async(migrations_dir: Path, url: str, schema: str) -> None:
     await asyncio.to_thread(upgrade, migrations_dir, url, schema)
 
 
+def _owned_by_migrations(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """PgQueuer manages its own tables (`arcadia migrate` installs them): autogenerate skips them."""
+    from arcadia_core.jobs import is_jobs_table
+
+    return not (type_ == "table" and name is not None and is_jobs_table(name))
+
+
 def run_env(target_metadata: MetaData) -> None:
     """The body of a service's `migrations/env.py` (online mode, asyncpg)."""
     from alembic import context
@@ -48,6 +57,7 @@ def run_env(target_metadata: MetaData) -> None:
             version_table=VERSION_TABLE,
             version_table_schema=schema,
             include_schemas=True,
+            include_object=_owned_by_migrations,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -34,7 +34,13 @@ class ResourceRepository(Protocol):
     async def by_kind(self, kind: str) -> dict[str, Resource]:
         """Every resource of a kind, tombstoned ones included, keyed by provider id."""
 
-    async def all_live(self) -> list[Resource]: ...
+    async def attribution_view(self) -> list[Resource]:
+        """Live resources carrying only the attrs attribution reads (parent references)."""
+
+    async def get_many(self, resource_ids: Sequence[UUID]) -> list[Resource]: ...
+
+    async def update_attribution(self, resources: Sequence[Resource]) -> None:
+        """Write project, tenant, deployment and version only."""
 
     async def get(self, resource_id: UUID) -> Resource | None: ...
 

@@ -46,6 +46,7 @@ RESOURCE_FIELDS = (
 MUTABLE_FIELDS = tuple(
     f for f in RESOURCE_FIELDS if f not in ("id", "provider", "kind", "provider_id")
 )
+PARENT_ATTRS = ("droplet_id", "resource_id", "resource_type")
 PROJECT_FIELDS = (
     "id",
     "provider_id",
@@ -83,11 +84,47 @@ class SqlResourceRepository:
         )
         return {row["provider_id"]: resource_from_row(row) for row in rows.mappings()}
 
-    async def all_live(self) -> list[Resource]:
+    async def attribution_view(self) -> list[Resource]:
+        """Live resources with only what attribution reads: no attrs beyond parent references."""
+        c = cloud_resources.c
         rows = await self.session.execute(
-            select(cloud_resources).where(cloud_resources.c.deleted_at.is_(None))
+            select(
+                *(c[name] for name in RESOURCE_FIELDS if name != "attrs"),
+                *(c.attrs[key].astext.label(key) for key in PARENT_ATTRS),
+            ).where(c.deleted_at.is_(None))
+        )
+        return [
+            Resource(
+                **{name: row[name] for name in RESOURCE_FIELDS if name != "attrs"},
+                attrs={key: row[key] for key in PARENT_ATTRS if row[key] is not None},
+            )
+            for row in rows.mappings()
+        ]
+
+    async def get_many(self, resource_ids: Sequence[UUID]) -> list[Resource]:
+        rows = await self.session.execute(
+            select(cloud_resources).where(
+                cloud_resources.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID)))
+            ),
+            {"ids": list(resource_ids)},
         )
         return [resource_from_row(row) for row in rows.mappings()]
+
+    async def update_attribution(self, resources: Sequence[Resource]) -> None:
+        await copy_update(
+            self.session,
+            cloud_resources,
+            [
+                {
+                    "id": r.id,
+                    "project_id": r.project_id,
+                    "tenant_id": r.tenant_id,
+                    "deployment_id": r.deployment_id,
+                    "version": r.version,
+                }
+                for r in resources
+            ],
+        )
 
     async def get(self, resource_id: UUID) -> Resource | None:
         row = (

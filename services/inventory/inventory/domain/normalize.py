@@ -17,7 +17,12 @@ Json = dict[str, Any]
 
 
 def _sorted(values: list[Any] | None) -> list[Any]:
-    return sorted(values or [], key=str)
+    if not values:
+        return []
+    try:
+        return sorted(values)
+    except TypeError:  # mixed types: order by their text
+        return sorted(values, key=str)
 
 
 def _region_slug(value: Any) -> str | None:

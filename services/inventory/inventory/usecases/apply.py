@@ -23,6 +23,10 @@ async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> Non
 
 
 async def apply_attribution_plan(uow: UnitOfWork, plan: AttributionPlan) -> None:
-    await uow.resources.update(plan.changed)
+    """Write new attributions; the plan may hold light resources, so events read full rows."""
+    if not plan.changed:
+        return
+    await uow.resources.update_attribution(plan.changed)
     await uow.resources.append_events(plan.events)
-    uow.emit(*(resource_synced(r, "attributed") for r in plan.changed))
+    full = await uow.resources.get_many([r.id for r in plan.changed])
+    uow.emit(*(resource_synced(r, "attributed") for r in full))

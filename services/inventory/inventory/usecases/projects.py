@@ -105,7 +105,7 @@ def _read_membership(
 async def _attribute(work: UnitOfWork, now: datetime) -> int:
     projects = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
     plan = plan_attribution(
-        projects, await work.projects.memberships(), await work.resources.all_live(), now
+        projects, await work.projects.memberships(), await work.resources.attribution_view(), now
     )
     await apply_attribution_plan(work, plan)
     return len(plan.changed)
