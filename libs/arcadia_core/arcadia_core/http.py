@@ -55,9 +55,14 @@ def service_app(
     own_docs: bool = True,
 ) -> FastAPI:
     """`own_docs=False` leaves /openapi.json and /docs to the caller (the gateway merges them)."""
-    docs = {} if own_docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
     app = FastAPI(
-        title=title, description=description, version="0.1.0", lifespan=lifespan, **docs
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if own_docs else None,
+        docs_url="/docs" if own_docs else None,
+        redoc_url="/redoc" if own_docs else None,
     )
     app.state.token_verifier = TokenVerifier(settings.jwt_secret, settings.jwt_audience)
     for key, value in (state or {}).items():

@@ -36,7 +36,7 @@ async def upgrade_async(migrations_dir: Path, url: str, schema: str) -> None:
 def _owned_by_migrations(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """PgQueuer manages its own tables (`arcadia migrate` installs them): autogenerate skips them."""
+    """PgQueuer manages its own tables (installed by `arcadia migrate`): autogenerate skips them."""
     from arcadia_core.jobs import is_jobs_table
 
     return not (type_ == "table" and name is not None and is_jobs_table(name))

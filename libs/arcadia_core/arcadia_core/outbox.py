@@ -202,7 +202,9 @@ class OutboxRelay:
                     delay = timedelta(seconds=min(self._max_backoff, 2.0**row.attempts))
                     logger.warning(
                         "outbox row %d: publish failed (%s); next attempt in %s",
-                        row.id, error, delay,
+                        row.id,
+                        error,
+                        delay,
                     )
                     failed.append({"row_id": row.id, "error": error, "delay": delay})
                 else:

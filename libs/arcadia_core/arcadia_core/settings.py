@@ -20,7 +20,9 @@ class ArcadiaSettings(BaseSettings):
         alias="ARCADIA_AMQP_NAMESPACE",
         description="Prefix for exchange and queue names, to share one broker between environments",
     )
-    jwt_secret: str = Field(default="arcadia-development-secret-change-me-in-production", alias="ARCADIA_JWT_SECRET")
+    jwt_secret: str = Field(
+        default="arcadia-development-secret-change-me-in-production", alias="ARCADIA_JWT_SECRET"
+    )
     jwt_audience: str = Field(default="arcadia", alias="ARCADIA_JWT_AUDIENCE")
     do_api_url: str = Field(default="https://api.digitalocean.com", alias="DO_API_URL")
     do_api_token: str | None = Field(default=None, alias="DO_API_TOKEN")

@@ -23,8 +23,10 @@ SUBSCRIPTION = Subscription("drift", "resource.synced", ignore)
 
 
 def test_exchanges_are_durable_topics_under_the_namespace() -> None:
-    for exchange, name in ((events_exchange("ns."), "ns.arcadia.events"),
-                           (dead_letter_exchange("ns."), "ns.arcadia.dlx")):
+    for exchange, name in (
+        (events_exchange("ns."), "ns.arcadia.events"),
+        (dead_letter_exchange("ns."), "ns.arcadia.dlx"),
+    ):
         assert (exchange.name, exchange.type, exchange.durable) == (name, ExchangeType.TOPIC, True)
     assert events_exchange("").name == "arcadia.events"
 
@@ -42,7 +44,9 @@ def test_consumer_queue_binds_the_event_type_and_dead_letters_under_its_name() -
 
     dlq = dead_letter_queue("ns.", SUBSCRIPTION)
     assert (dlq.name, dlq.durable, dlq.routing_key) == (
-        "ns.drift.on-resource.synced.dlq", True, "ns.drift.on-resource.synced",
+        "ns.drift.on-resource.synced.dlq",
+        True,
+        "ns.drift.on-resource.synced",
     )
     assert dlq.arguments == {"x-queue-type": "classic"}
 
@@ -50,10 +54,12 @@ def test_consumer_queue_binds_the_event_type_and_dead_letters_under_its_name() -
 def test_asyncapi_documents_subscriptions_and_declared_publications() -> None:
     bus = RabbitBus("amqp://guest:secret@broker.invalid:5672/", namespace="ns.", service="drift")
     bus.subscribe(SUBSCRIPTION)
-    bus.declare_publications({
-        ResourceSynced.EVENT_TYPE: ResourceSynced,
-        ResourceDeleted.EVENT_TYPE: ResourceDeleted,
-    })
+    bus.declare_publications(
+        {
+            ResourceSynced.EVENT_TYPE: ResourceSynced,
+            ResourceDeleted.EVENT_TYPE: ResourceDeleted,
+        }
+    )
 
     document = asyncapi_schema(bus, version="2.0.0")
 

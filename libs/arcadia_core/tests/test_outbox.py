@@ -277,7 +277,8 @@ async def test_purge_sent_deletes_only_old_sent_rows(
     assert await relay.purge_sent(timedelta(hours=1)) == 0
     async with messaging_db.engine.begin() as connection:
         await connection.execute(
-            update(messaging_db.outbox).values(sent_at=func.now() - timedelta(hours=2))
+            update(messaging_db.outbox)
+            .values(sent_at=func.now() - timedelta(hours=2))
             .where(messaging_db.outbox.c.sent_at.is_not(None))
         )
     assert await relay.purge_sent(timedelta(hours=1)) == 1

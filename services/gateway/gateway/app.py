@@ -103,7 +103,7 @@ def create_app(settings: ArcadiaSettings, upstreams: dict[str, httpx.AsyncClient
             upstream = await client.request(
                 request.method,
                 request.url.path,
-                params=request.query_params.multi_items(),
+                params=request.url.query,
                 content=await request.body(),
                 headers=headers,
             )

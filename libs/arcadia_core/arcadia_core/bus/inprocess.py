@@ -68,6 +68,9 @@ class InProcessBus:
             error = describe_error(exc)
             logger.error(
                 "%s: dead-lettering %s %s: %s",
-                subscription.queue, envelope.type, envelope.id, error,
+                subscription.queue,
+                envelope.type,
+                envelope.id,
+                error,
             )
             self.dead_letters.append(DeadLetter(subscription.queue, envelope, error))

