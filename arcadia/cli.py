@@ -29,8 +29,10 @@ SERVICES = ("inventory", "gateway")
 
 
 def _logging(verbose: bool) -> None:
+    from arcadia_core.settings import ArcadiaSettings
+
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else ArcadiaSettings().log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not verbose:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 
@@ -24,15 +25,14 @@ def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
 
 
+AMOUNT = re.compile(r"^(?:-\$?|\$-?)?(\d[\d,]*(?:\.\d+)?)$")
+
+
 def parse_amount(text: str) -> Decimal:
     """Parse a provider amount: '12.34', '-12.34', '$3.11', '-$1.00', '$-1.00', '1,234.50'."""
-    cleaned = text.strip().replace(",", "")
-    negative = cleaned.startswith("-") or cleaned.startswith("$-")
-    cleaned = cleaned.replace("$", "").lstrip("-")
-    if not cleaned:
+    cleaned = text.strip()
+    match = AMOUNT.match(cleaned)
+    if match is None:
         raise MoneyFormatError(f"not an amount: {text!r}")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise MoneyFormatError(f"not an amount: {text!r}") from exc
-    return -value if negative else value
+    value = Decimal(match.group(1).replace(",", ""))
+    return -value if "-" in cleaned else value
