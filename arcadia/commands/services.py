@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from fastapi import FastAPI
@@ -23,8 +25,24 @@ from inventory.domain import kinds
 from inventory.usecases.sync import Summary, sync_all
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM once it has stopped, killing the process before our own
+    shutdown (outbox relay, jobs, connections) runs. Here a signal only asks the server to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.handle_exit, sig, None)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+
 async def _serve(app: FastAPI, host: str, port: int) -> None:
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
     await server.serve()
 
 
