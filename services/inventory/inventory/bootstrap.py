@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -15,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
+from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.events import ResourceDeleted, ResourceSynced
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
@@ -31,6 +34,7 @@ from inventory.ports import Clock
 
 SERVICE = "inventory"
 MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLICATIONS = {model.EVENT_TYPE: model for model in (ResourceSynced, ResourceDeleted)}
 
 
 def utc_now() -> datetime:
@@ -86,7 +90,24 @@ class Inventory:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    def asyncapi(self) -> dict[str, Any]:
+        """This service's AsyncAPI document: what it publishes and what it consumes."""
+        bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
+        for subscription in self.subscriptions():
+            bus.subscribe(subscription)
+        bus.declare_publications(PUBLICATIONS)
+        return asyncapi_schema(bus)
+
     def app(self) -> FastAPI:
+        app = self._app()
+
+        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
+        async def asyncapi() -> dict[str, Any]:
+            return self.asyncapi()
+
+        return app
+
+    def _app(self) -> FastAPI:
         return service_app(
             title="ArcadiaCloud inventory",
             description="Mirror of the DigitalOcean account: resources, projects, audit log.",

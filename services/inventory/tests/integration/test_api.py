@@ -153,3 +153,25 @@ async def test_health_and_readiness(inventory: Inventory, api: httpx.AsyncClient
     assert (await api.get("/healthz")).json() == {"status": "ok"}
     ready = await api.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+async def test_asyncapi_documents_published_and_consumed_events(api: httpx.AsyncClient) -> None:
+    document = (await api.get("/asyncapi.json")).json()
+    assert document["asyncapi"].startswith("3.")
+    text = str(document)
+    for name in ("resource.synced", "resource.deleted", "inventory.on-drift.detected"):
+        assert name in text
+
+
+async def test_metrics_expose_the_rate_budget(
+    sync: Sync, api: httpx.AsyncClient, inventory: Inventory
+) -> None:
+    await sync("dns_zone")
+    metrics = (await api.get("/metrics")).text
+    line = next(
+        line
+        for line in metrics.splitlines()
+        if line.startswith("arcadia_do_rate_budget_remaining")
+        and f'"{inventory.settings.do_token_purpose}"' in line
+    )
+    assert 0 < float(line.rsplit(" ", 1)[1]) < 5000
