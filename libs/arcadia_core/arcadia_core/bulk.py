@@ -11,19 +11,32 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table, bindparam, text
 from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arcadia_core.db import dumps
 
-SMALL = 64
+SMALL = 64  # below this many rows an UPDATE costs less than staging a COPY
+
+
+class JsonText(str):
+    """A value already serialized to JSON, written to a JSON column as it is."""
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The session's asyncpg connection, inside the session's database transaction.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs; a COPY
+    sent straight to the driver before that would commit on its own. So start it first.
+    """
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
+    if not driver.is_in_transaction():
+        await connection.execute(text("SELECT 1"))
+    if not driver.is_in_transaction():
+        raise RuntimeError("bulk writes need a session inside a transaction")
     return driver
 
 
@@ -31,7 +44,12 @@ def _records(
     table: Table, columns: list[str], rows: Sequence[Mapping[str, Any]]
 ) -> list[tuple[Any, ...]]:
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON | JSONB)}
-    return [tuple(dumps(row[c]) if c in json_columns else row[c] for c in columns) for row in rows]
+    # asyncpg takes jsonb as text
+    return [tuple(_json(row[c]) if c in json_columns else row[c] for c in columns) for row in rows]
+
+
+def _json(value: Any) -> str:
+    return value if isinstance(value, JsonText) else dumps(value)
 
 
 async def copy_insert(
@@ -39,9 +57,6 @@ async def copy_insert(
 ) -> None:
     """INSERT every row with COPY (all rows must carry the same keys)."""
     if not rows:
-        return
-    if len(rows) < SMALL:
-        await session.execute(table.insert(), list(rows))
         return
     columns = list(rows[0].keys())
     await (await driver_connection(session)).copy_records_to_table(

@@ -34,7 +34,6 @@ from sqlalchemy import (
     delete,
     event,
     func,
-    insert,
     select,
     text,
     update,
@@ -43,6 +42,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
+from arcadia_core.bulk import JsonText, copy_insert
 from arcadia_core.bus.ports import EventPublisher
 from arcadia_core.bus.retry import describe_error
 from arcadia_core.db import service_metadata
@@ -91,18 +91,18 @@ def drop_outbox_tables(op: Operations, schema: str) -> None:
 
 async def add_to_outbox(session: AsyncSession, table: Table, *envelopes: Envelope) -> None:
     """Insert `envelopes` in the caller's transaction; the caller commits or rolls back."""
-    if envelopes:
-        await session.execute(
-            insert(table),
-            [
-                {
-                    "event_id": envelope.id,
-                    "event_type": envelope.type,
-                    "envelope": envelope.model_dump(mode="json"),
-                }
-                for envelope in envelopes
-            ],
-        )
+    await copy_insert(
+        session,
+        table,
+        [
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "envelope": JsonText(envelope.model_dump_json()),
+            }
+            for envelope in envelopes
+        ],
+    )
 
 
 class OutboxWriter:
