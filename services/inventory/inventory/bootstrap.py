@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
-from arcadia_core.events import ResourceDeleted, ResourceSynced
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
+from arcadia_core.events import ResourceDeleted, ResourceSynced
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async

@@ -31,8 +31,11 @@ class CloudProvider(Protocol):
 
 
 class ResourceRepository(Protocol):
-    async def by_kind(self, kind: str) -> dict[str, Resource]:
-        """Every resource of a kind, tombstoned ones included, keyed by provider id."""
+    async def by_kind(self, kind: str, *, full: bool = True) -> dict[str, Resource]:
+        """Every resource of a kind, tombstoned ones included, keyed by provider id.
+
+        With `full=False` the resources come without attrs (`complete` is False).
+        """
 
     async def attribution_view(self) -> list[Resource]:
         """Live resources carrying only the attrs attribution reads (parent references)."""
@@ -47,7 +50,10 @@ class ResourceRepository(Protocol):
     async def insert(self, resources: Sequence[Resource]) -> None: ...
 
     async def update(self, resources: Sequence[Resource]) -> None:
-        """Write every field of each resource (changes, strikes, tombstones, attribution)."""
+        """Write every field of each (complete) resource."""
+
+    async def update_lifecycle(self, resources: Sequence[Resource]) -> None:
+        """Write strikes, tombstone and version only."""
 
     async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:
         """Bump last_seen_at and reset the strike count, nothing else."""

@@ -42,6 +42,7 @@ RESOURCE_FIELDS = (
     "deleted_at",
     "stale_strikes",
     "version",
+    "fingerprint",
 )
 MUTABLE_FIELDS = tuple(
     f for f in RESOURCE_FIELDS if f not in ("id", "provider", "kind", "provider_id")
@@ -78,11 +79,19 @@ class SqlResourceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def by_kind(self, kind: str) -> dict[str, Resource]:
-        rows = await self.session.execute(
-            select(cloud_resources).where(cloud_resources.c.kind == kind)
-        )
-        return {row["provider_id"]: resource_from_row(row) for row in rows.mappings()}
+    async def by_kind(self, kind: str, *, full: bool = True) -> dict[str, Resource]:
+        c = cloud_resources.c
+        if full:
+            rows = await self.session.execute(select(cloud_resources).where(c.kind == kind))
+            return {row["provider_id"]: resource_from_row(row) for row in rows.mappings()}
+        light = [name for name in RESOURCE_FIELDS if name != "attrs"]
+        rows = await self.session.execute(select(*(c[n] for n in light)).where(c.kind == kind))
+        return {
+            row["provider_id"]: Resource(
+                **{name: row[name] for name in light}, attrs={}, complete=False
+            )
+            for row in rows.mappings()
+        }
 
     async def attribution_view(self) -> list[Resource]:
         """Live resources with only what attribution reads: no attrs beyond parent references."""
@@ -97,6 +106,7 @@ class SqlResourceRepository:
             Resource(
                 **{name: row[name] for name in RESOURCE_FIELDS if name != "attrs"},
                 attrs={key: row[key] for key in PARENT_ATTRS if row[key] is not None},
+                complete=False,
             )
             for row in rows.mappings()
         ]
@@ -142,10 +152,27 @@ class SqlResourceRepository:
         await copy_insert(self.session, cloud_resources, [resource_to_row(r) for r in resources])
 
     async def update(self, resources: Sequence[Resource]) -> None:
+        if any(not r.complete for r in resources):
+            raise ValueError("only resources loaded with their attrs can be written whole")
         await copy_update(
             self.session,
             cloud_resources,
             [{"id": r.id} | {name: getattr(r, name) for name in MUTABLE_FIELDS} for r in resources],
+        )
+
+    async def update_lifecycle(self, resources: Sequence[Resource]) -> None:
+        await copy_update(
+            self.session,
+            cloud_resources,
+            [
+                {
+                    "id": r.id,
+                    "stale_strikes": r.stale_strikes,
+                    "deleted_at": r.deleted_at,
+                    "version": r.version,
+                }
+                for r in resources
+            ],
         )
 
     async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:

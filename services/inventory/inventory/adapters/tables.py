@@ -63,6 +63,7 @@ cloud_resources = Table(
     Column("deleted_at", DateTime(timezone=True)),
     Column("stale_strikes", Integer, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False, server_default="1"),
+    Column("fingerprint", String(64), nullable=False, server_default=""),
     UniqueConstraint("provider", "kind", "provider_id"),
     Index("ix_cloud_resources_tenant_kind", "tenant_id", "kind"),
     Index("ix_cloud_resources_project", "project_id"),

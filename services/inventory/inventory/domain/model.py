@@ -42,6 +42,9 @@ class Resource:
     deleted_at: datetime | None = None
     stale_strikes: int = 0
     version: int = 1
+    fingerprint: str = ""
+    complete: bool = True
+    """False when loaded without attrs (enough to tell that nothing changed, not what did)."""
 
     @property
     def is_deleted(self) -> bool:

@@ -18,6 +18,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from inventory.domain.diff import field_diff
+from inventory.domain.fingerprint import of_observation
 from inventory.domain.model import (
     NONE,
     Attribution,
@@ -36,7 +37,9 @@ class SyncPlan:
     inserted: list[Resource] = field(default_factory=list)
     changed: list[Resource] = field(default_factory=list)
     seen_unchanged: list[UUID] = field(default_factory=list)
+    redigested: list[Resource] = field(default_factory=list)
     struck: list[Resource] = field(default_factory=list)
+    """Struck and deleted resources change only their strike count, tombstone and version."""
     deleted: list[Resource] = field(default_factory=list)
     events: list[ResourceEvent] = field(default_factory=list)
 
@@ -62,6 +65,18 @@ def strike(resource: Resource, now: datetime) -> Resource:
     if strikes < STRIKES_TO_DELETE:
         return replace(resource, stale_strikes=strikes)
     return replace(resource, stale_strikes=strikes, deleted_at=now, version=resource.version + 1)
+
+
+def needs_full_rows(held: Mapping[str, Resource], listing: Iterable[Observation]) -> list[UUID]:
+    """Held resources that a plan must diff (changed or restored), so attrs must be loaded."""
+    wanted: list[UUID] = []
+    for observation in listing:
+        current = held.get(observation.provider_id)
+        if current is not None and (
+            current.is_deleted or current.fingerprint != of_observation(observation)
+        ):
+            wanted.append(current.id)
+    return wanted
 
 
 def plan_sync(
@@ -120,6 +135,7 @@ def _discover(
         attrs=dict(observation.attrs),
         first_seen_at=now,
         last_seen_at=now,
+        fingerprint=of_observation(observation),
     )
     attribution = attribute(resource)
     resource.project_id = attribution.project_id
@@ -145,9 +161,18 @@ def _discover(
 
 
 def _sight(plan: SyncPlan, current: Resource, observation: Observation, now: datetime) -> None:
+    observed = of_observation(observation)
+    if observed == current.fingerprint and not current.is_deleted:
+        plan.seen_unchanged.append(current.id)
+        return
+    if not current.complete:
+        raise ValueError(f"resource {current.id} must be loaded with its attrs to be diffed")
     diff = field_diff(current, observation)
     if not diff and not current.is_deleted:
-        plan.seen_unchanged.append(current.id)
+        # same content under an outdated digest: store the digest, nothing to tell anyone
+        plan.redigested.append(
+            replace(current, fingerprint=observed, last_seen_at=now, stale_strikes=0)
+        )
         return
     event_type = EventType.RESTORED if current.is_deleted else EventType.UPDATED
     updated = replace(
@@ -161,6 +186,7 @@ def _sight(plan: SyncPlan, current: Resource, observation: Observation, now: dat
         deleted_at=None,
         stale_strikes=0,
         version=current.version + 1,
+        fingerprint=observed,
     )
     plan.changed.append(updated)
     plan.events.append(ResourceEvent(current.id, event_type, {"diff": diff}, now))

@@ -12,7 +12,8 @@ from inventory.usecases.events import resource_deleted, resource_synced
 
 async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> None:
     await uow.resources.insert(plan.inserted)
-    await uow.resources.update([*plan.changed, *plan.struck, *plan.deleted])
+    await uow.resources.update([*plan.changed, *plan.redigested])
+    await uow.resources.update_lifecycle([*plan.struck, *plan.deleted])
     await uow.resources.mark_seen(plan.seen_unchanged, now)
     await uow.resources.append_events(plan.events)
     change_of = {event.resource_id: event.type for event in plan.events}

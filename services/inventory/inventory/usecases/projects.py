@@ -76,7 +76,7 @@ async def sweep_projects(
             plan = plan_sync(kind, await work.resources.by_kind(kind), placeholders[kind], now)
             await apply_sync_plan(work, plan, now)
             summary["placeholders"] += len(plan.inserted)
-        summary["attributed"] = await _attribute(work, now)
+        summary["attributed"] = await _attribute(work, now, memberships)
         await work.commit()
     log.info("swept projects: %s", summary)
     return summary
@@ -102,11 +102,13 @@ def _read_membership(
         placeholders[kind].append(normalize.placeholder(kind, parsed.provider_id, urn))
 
 
-async def _attribute(work: UnitOfWork, now: datetime) -> int:
+async def _attribute(
+    work: UnitOfWork, now: datetime, memberships: list[Membership] | None = None
+) -> int:
     projects = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
-    plan = plan_attribution(
-        projects, await work.projects.memberships(), await work.resources.attribution_view(), now
-    )
+    if memberships is None:
+        memberships = await work.projects.memberships()
+    plan = plan_attribution(projects, memberships, await work.resources.attribution_view(), now)
     await apply_attribution_plan(work, plan)
     return len(plan.changed)
 

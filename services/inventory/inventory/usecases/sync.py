@@ -6,11 +6,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from arcadia_core.gc_pause import collector_paused
 from inventory.domain import kinds, normalize
-from inventory.domain.attribution import direct_attributions, parent_kinds, target_attribution
-from inventory.domain.model import Observation
-from inventory.domain.sync_plan import plan_sync
-from inventory.ports import Clock, CloudProvider, UnitOfWorkFactory
+from inventory.domain.attribution import (
+    Key,
+    direct_attributions,
+    parent_kinds,
+    target_attribution,
+)
+from inventory.domain.model import Attribution, Observation, Resource
+from inventory.domain.sync_plan import needs_full_rows, plan_sync
+from inventory.ports import Clock, CloudProvider, UnitOfWork, UnitOfWorkFactory
 from inventory.usecases.apply import apply_sync_plan
 from inventory.usecases.projects import sweep_projects
 
@@ -30,6 +36,17 @@ async def sync_kind(
     internal_project: str | None = None,
 ) -> Summary:
     """List every resource of `kind` and reconcile. A failed listing raises and writes nothing."""
+    with collector_paused():
+        return await _sync_kind(kind, provider, uow, clock, internal_project)
+
+
+async def _sync_kind(
+    kind: str,
+    provider: CloudProvider,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    internal_project: str | None,
+) -> Summary:
     if kind == kinds.PROJECTS:
         return await sweep_projects(
             provider=provider, uow=uow, clock=clock, internal_project=internal_project
@@ -49,13 +66,13 @@ async def reconcile(
 ) -> Summary:
     async with uow() as work:
         now = clock()
-        direct = direct_attributions(
-            {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None},
-            await work.projects.memberships({kind, *parent_kinds(kind)}),
-        )
+        held = await work.resources.by_kind(kind, full=False)
+        direct = await _memberships_if_new(work, kind, held, observations)
+        for resource in await work.resources.get_many(needs_full_rows(held, observations)):
+            held[resource.provider_id] = resource
         plan = plan_sync(
             kind,
-            await work.resources.by_kind(kind),
+            held,
             observations,
             now,
             attribute=lambda resource: target_attribution(resource, direct),
@@ -65,6 +82,18 @@ async def reconcile(
     summary = plan.summary()
     log.info("synced %s: %s", kind, summary)
     return summary
+
+
+async def _memberships_if_new(
+    work: UnitOfWork, kind: str, held: dict[str, Resource], observations: list[Observation]
+) -> dict[Key, Attribution]:
+    """Who lists what, needed only to attribute resources this listing discovers."""
+    if all(o.provider_id in held for o in observations):
+        return {}
+    projects = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
+    return direct_attributions(
+        projects, await work.projects.memberships({kind, *parent_kinds(kind)})
+    )
 
 
 async def _list_backups(provider: CloudProvider, uow: UnitOfWorkFactory) -> list[Observation]:

@@ -2,9 +2,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import pytest
+
 from inventory.domain.diff import field_diff
+from inventory.domain.fingerprint import of_observation
 from inventory.domain.model import EventType, Observation, Resource
-from inventory.domain.sync_plan import STRIKES_TO_DELETE, plan_sync, strike
+from inventory.domain.sync_plan import STRIKES_TO_DELETE, needs_full_rows, plan_sync, strike
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=15)
@@ -35,6 +38,7 @@ def held(obs: Observation, **changes: object) -> Resource:
         attrs=dict(obs.attrs),
         first_seen_at=T0,
         last_seen_at=T0,
+        fingerprint=of_observation(obs),
     )
     return replace(resource, **changes)  # type: ignore[arg-type]
 
@@ -75,6 +79,24 @@ class TestUpsertDecisions:
         assert restored.stale_strikes == 0
         assert restored.version == 5
         assert plan.events[0].type == EventType.RESTORED
+
+    def test_light_rows_are_enough_when_nothing_changed(self) -> None:
+        light = replace(held(observation()), attrs={}, complete=False)
+        assert needs_full_rows({"101": light}, [observation()]) == []
+        plan = plan_sync("droplet", {"101": light}, [observation()], T1)
+        assert plan.seen_unchanged == [light.id]
+
+    def test_a_changed_resource_must_be_loaded_whole(self) -> None:
+        light = replace(held(observation()), attrs={}, complete=False)
+        assert needs_full_rows({"101": light}, [observation(status="off")]) == [light.id]
+        with pytest.raises(ValueError, match="loaded with its attrs"):
+            plan_sync("droplet", {"101": light}, [observation(status="off")], T1)
+
+    def test_an_outdated_digest_is_rewritten_without_an_event(self) -> None:
+        current = held(observation(), fingerprint="from-an-older-format")
+        plan = plan_sync("droplet", {"101": current}, [observation()], T1)
+        assert [r.fingerprint for r in plan.redigested] == [of_observation(observation())]
+        assert plan.events == [] and plan.synced == []
 
     def test_duplicate_ids_in_one_listing_count_once(self) -> None:
         plan = plan_sync("droplet", {}, [observation(), observation()], T1)

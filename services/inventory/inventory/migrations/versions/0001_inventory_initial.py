@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("deleted_at", sa.DateTime(timezone=True)),
         sa.Column("stale_strikes", sa.Integer, nullable=False, server_default="0"),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("fingerprint", sa.String(64), nullable=False, server_default=""),
         sa.UniqueConstraint(
             "provider", "kind", "provider_id", name="uq_cloud_resources_provider_kind_provider_id"
         ),
