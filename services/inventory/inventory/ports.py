@@ -71,7 +71,8 @@ class ProjectRepository(Protocol):
 
     async def memberships(self, kinds: Collection[str] | None = None) -> list[Membership]: ...
 
-    async def replace_memberships(self, memberships: Sequence[Membership]) -> None: ...
+    async def replace_memberships(self, memberships: Sequence[Membership]) -> bool:
+        """Store exactly these memberships; True if anything changed."""
 
 
 class UnitOfWork(Protocol):

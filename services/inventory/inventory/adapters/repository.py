@@ -241,17 +241,23 @@ class SqlProjectRepository:
         rows = await self.session.execute(statement)
         return [Membership(r["project_id"], r["kind"], r["provider_id"]) for r in rows.mappings()]
 
-    async def replace_memberships(self, memberships: Sequence[Membership]) -> None:
+    async def replace_memberships(self, memberships: Sequence[Membership]) -> bool:
         """Make the stored memberships equal `memberships`, writing only the difference."""
+        c = cloud_project_members.c
         current = set(await self.memberships())
         wanted = set(memberships)
-        for gone in current - wanted:
+        gone = current - wanted
+        if gone:
             await self.session.execute(
                 delete(cloud_project_members).where(
-                    cloud_project_members.c.project_id == gone.project_id,
-                    cloud_project_members.c.kind == gone.kind,
-                    cloud_project_members.c.provider_id == gone.provider_id,
-                )
+                    c.project_id == bindparam("b_project_id"),
+                    c.kind == bindparam("b_kind"),
+                    c.provider_id == bindparam("b_provider_id"),
+                ),
+                [
+                    {"b_project_id": m.project_id, "b_kind": m.kind, "b_provider_id": m.provider_id}
+                    for m in gone
+                ],
             )
         await copy_insert(
             self.session,
@@ -261,3 +267,4 @@ class SqlProjectRepository:
                 for m in wanted - current
             ],
         )
+        return wanted != current

@@ -88,35 +88,38 @@ def plan_attribution(
     for resource in resources:
         if resource.is_deleted:
             continue
-        wanted = target_attribution(resource, direct)
-        current = Attribution.of(resource)
-        if wanted == current:
-            continue
-        plan.changed.append(
-            replace(
-                resource,
-                project_id=wanted.project_id,
-                tenant_id=wanted.tenant_id,
-                deployment_id=wanted.deployment_id,
-                version=resource.version + 1,
-            )
-        )
-        plan.events.append(
-            ResourceEvent(
-                resource.id,
-                EventType.ATTRIBUTED,
-                {
-                    name: {
-                        "old": _text(getattr(current, name)),
-                        "new": _text(getattr(wanted, name)),
-                    }
-                    for name in ("project_id", "tenant_id", "deployment_id")
-                    if getattr(current, name) != getattr(wanted, name)
-                },
-                now,
-            )
-        )
+        moved = reattribute(resource, target_attribution(resource, direct), now)
+        if moved is not None:
+            plan.changed.append(moved[0])
+            plan.events.append(moved[1])
     return plan
+
+
+def reattribute(
+    resource: Resource, wanted: Attribution, now: datetime
+) -> tuple[Resource, ResourceEvent] | None:
+    """The resource under its new attribution and the `attributed` event; None if unchanged."""
+    current = Attribution.of(resource)
+    if wanted == current:
+        return None
+    moved = replace(
+        resource,
+        project_id=wanted.project_id,
+        tenant_id=wanted.tenant_id,
+        deployment_id=wanted.deployment_id,
+        version=resource.version + 1,
+    )
+    event = ResourceEvent(
+        resource.id,
+        EventType.ATTRIBUTED,
+        {
+            name: {"old": _text(getattr(current, name)), "new": _text(getattr(wanted, name))}
+            for name in ("project_id", "tenant_id", "deployment_id")
+            if getattr(current, name) != getattr(wanted, name)
+        },
+        now,
+    )
+    return moved, event
 
 
 def _text(value: UUID | None) -> str | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from inventory.domain.attribution import reattribute
 from inventory.domain.diff import field_diff
 from inventory.domain.fingerprint import of_observation
 from inventory.domain.model import (
@@ -90,7 +91,7 @@ def plan_sync(
 ) -> SyncPlan:
     """Plan the writes for one complete listing of `kind`; `held` maps provider id → resource.
 
-    `attribute` gives a newly discovered resource its project, tenant and deployment.
+    `attribute` gives a discovered or restored resource its project, tenant and deployment.
     """
     plan = SyncPlan(kind)
     seen: set[str] = set()
@@ -102,7 +103,7 @@ def plan_sync(
         if current is None:
             _discover(plan, observation, now, new_id(), attribute)
         else:
-            _sight(plan, current, observation, now)
+            _sight(plan, current, observation, now, attribute)
     for provider_id, resource in held.items():
         if provider_id in seen or resource.is_deleted:
             continue
@@ -160,7 +161,13 @@ def _discover(
     )
 
 
-def _sight(plan: SyncPlan, current: Resource, observation: Observation, now: datetime) -> None:
+def _sight(
+    plan: SyncPlan,
+    current: Resource,
+    observation: Observation,
+    now: datetime,
+    attribute: Callable[[Resource], Attribution],
+) -> None:
     observed = of_observation(observation)
     if observed == current.fingerprint and not current.is_deleted:
         plan.seen_unchanged.append(current.id)
@@ -188,8 +195,14 @@ def _sight(plan: SyncPlan, current: Resource, observation: Observation, now: dat
         version=current.version + 1,
         fingerprint=observed,
     )
-    plan.changed.append(updated)
     plan.events.append(ResourceEvent(current.id, event_type, {"diff": diff}, now))
+    if event_type == EventType.RESTORED:
+        # memberships may have moved while it was gone
+        moved = reattribute(updated, attribute(updated), now)
+        if moved is not None:
+            updated = replace(moved[0], version=updated.version)
+            plan.events.append(moved[1])
+    plan.changed.append(updated)
 
 
 def _text(value: UUID | None) -> str | None:

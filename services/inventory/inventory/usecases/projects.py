@@ -8,7 +8,12 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from inventory.domain import kinds, normalize
-from inventory.domain.attribution import Membership, plan_attribution
+from inventory.domain.attribution import (
+    Membership,
+    direct_attributions,
+    plan_attribution,
+    target_attribution,
+)
 from inventory.domain.model import Observation
 from inventory.domain.projects import Classification, Project, upsert_projects
 from inventory.domain.sync_plan import plan_sync
@@ -69,14 +74,22 @@ async def sweep_projects(
             for item in resources:
                 _read_membership(item["urn"], project, memberships, placeholders)
         await work.projects.save([*projects.values(), *gone])
-        await work.projects.replace_memberships(memberships)
+        moved = await work.projects.replace_memberships(memberships)
+        direct = direct_attributions({p.id: p for p in projects.values()}, memberships)
 
         summary = {"projects": len(projects), "memberships": len(memberships), "placeholders": 0}
         for kind in PLACEHOLDER_KINDS:
-            plan = plan_sync(kind, await work.resources.by_kind(kind), placeholders[kind], now)
+            plan = plan_sync(
+                kind,
+                await work.resources.by_kind(kind),
+                placeholders[kind],
+                now,
+                attribute=lambda resource: target_attribution(resource, direct),
+            )
             await apply_sync_plan(work, plan, now)
             summary["placeholders"] += len(plan.inserted)
-        summary["attributed"] = await _attribute(work, now, memberships)
+        # resources are attributed as they are discovered; only moved memberships move them
+        summary["attributed"] = await _attribute(work, now, memberships) if moved else 0
         await work.commit()
     log.info("swept projects: %s", summary)
     return summary

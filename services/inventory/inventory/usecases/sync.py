@@ -87,8 +87,8 @@ async def reconcile(
 async def _memberships_if_new(
     work: UnitOfWork, kind: str, held: dict[str, Resource], observations: list[Observation]
 ) -> dict[Key, Attribution]:
-    """Who lists what, needed only to attribute resources this listing discovers."""
-    if all(o.provider_id in held for o in observations):
+    """Who lists what, needed only to attribute resources this listing discovers or restores."""
+    if all(o.provider_id in held and not held[o.provider_id].is_deleted for o in observations):
         return {}
     projects = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
     return direct_attributions(

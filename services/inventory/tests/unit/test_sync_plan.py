@@ -6,7 +6,7 @@ import pytest
 
 from inventory.domain.diff import field_diff
 from inventory.domain.fingerprint import of_observation
-from inventory.domain.model import EventType, Observation, Resource
+from inventory.domain.model import Attribution, EventType, Observation, Resource
 from inventory.domain.sync_plan import STRIKES_TO_DELETE, needs_full_rows, plan_sync, strike
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
@@ -97,6 +97,28 @@ class TestUpsertDecisions:
         plan = plan_sync("droplet", {"101": current}, [observation()], T1)
         assert [r.fingerprint for r in plan.redigested] == [of_observation(observation())]
         assert plan.events == [] and plan.synced == []
+
+    def test_restored_resource_takes_its_current_attribution(self) -> None:
+        project, tenant = uuid4(), uuid4()
+        current = held(observation(), deleted_at=T0, stale_strikes=3, version=4)
+        plan = plan_sync(
+            "droplet",
+            {"101": current},
+            [observation()],
+            T1,
+            attribute=lambda _: Attribution(project, tenant, None),
+        )
+        (restored,) = plan.changed
+        assert (restored.project_id, restored.tenant_id, restored.version) == (project, tenant, 5)
+        assert [e.type for e in plan.events] == [EventType.RESTORED, EventType.ATTRIBUTED]
+
+    def test_discovered_resource_is_attributed_in_its_discovered_event(self) -> None:
+        project = uuid4()
+        plan = plan_sync(
+            "droplet", {}, [observation()], T1, attribute=lambda _: Attribution(project, None, None)
+        )
+        assert plan.inserted[0].project_id == project
+        assert plan.events[0].data["project_id"] == str(project)
 
     def test_duplicate_ids_in_one_listing_count_once(self) -> None:
         plan = plan_sync("droplet", {}, [observation(), observation()], T1)
