@@ -49,6 +49,10 @@ FULL_SYNC_ORDER = (
 )
 
 
+# A kind whose listing reads inventory: it must be fetched after that kind is applied.
+LISTING_READS = {DROPLET_BACKUP: DROPLET}
+
+
 def wants_backups_listing(droplet_attrs: dict[str, object]) -> bool:
     """Listing backups costs one call per droplet; only droplets with backups are worth it."""
     return bool(droplet_attrs.get("backups_enabled") or droplet_attrs.get("backup_ids"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -40,6 +41,28 @@ async def ensure_internal_project(
     return [*listing, created]
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectsListing:
+    """Every project and every project's resources, as one complete listing."""
+
+    projects: list[Json]
+    members: dict[str, list[Json]]
+
+
+async def list_projects(
+    provider: CloudProvider, internal_project: str | None = None
+) -> ProjectsListing:
+    """Pass one's and pass two's listings, fetched before anything is written.
+
+    With `internal_project`, that DO project is created first if the account lacks it.
+    """
+    listing = await provider.list_projects()
+    if internal_project:
+        listing = await ensure_internal_project(provider, internal_project, listing)
+    members = {str(p["id"]): await provider.list_project_resources(str(p["id"])) for p in listing}
+    return ProjectsListing(listing, members)
+
+
 async def sweep_projects(
     *,
     provider: CloudProvider,
@@ -47,19 +70,19 @@ async def sweep_projects(
     clock: Clock,
     internal_project: str | None = None,
 ) -> dict[str, int]:
-    """Pass 1 upserts every project; pass 2 walks each project's resources and attributes them.
+    """Pass 1 upserts every project; pass 2 walks each project's resources and attributes them."""
+    return await apply_projects(
+        await list_projects(provider, internal_project), uow=uow, clock=clock
+    )
 
-    Every listing is fetched before anything is written, so a failure leaves inventory as it was.
-    With `internal_project`, that DO project is created first if the account lacks it.
-    """
-    listing = await provider.list_projects()
-    if internal_project:
-        listing = await ensure_internal_project(provider, internal_project, listing)
-    members = {str(p["id"]): await provider.list_project_resources(str(p["id"])) for p in listing}
+
+async def apply_projects(
+    fetched: ProjectsListing, *, uow: UnitOfWorkFactory, clock: Clock
+) -> dict[str, int]:
     async with uow() as work:
         now = clock()
         held = await work.projects.all()
-        created, refreshed = upsert_projects(held, listing, now, uuid4)
+        created, refreshed = upsert_projects(held, fetched.projects, now, uuid4)
         listed = {p.provider_id for p in created + refreshed}
         gone = [p for p in held.values() if p.provider_id not in listed and p.deleted_at is None]
         for project in gone:
@@ -68,7 +91,7 @@ async def sweep_projects(
 
         memberships: list[Membership] = []
         placeholders: dict[str, list[Observation]] = defaultdict(list)
-        for provider_id, resources in members.items():
+        for provider_id, resources in fetched.members.items():
             project = projects[provider_id]
             project.unrecognized_urns = []
             for item in resources:

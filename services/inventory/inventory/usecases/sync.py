@@ -1,10 +1,15 @@
-"""Sync one resource kind from the provider into inventory."""
+"""Sync resource kinds from the provider into inventory: fetch a complete listing, then apply it.
+
+Fetching only reads the provider; applying only writes the database, in one transaction. A
+listing that fails raises before anything is applied, so it writes nothing and strikes nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from arcadia_core.gc_pause import collector_paused
 from inventory.domain import kinds, normalize
@@ -18,13 +23,39 @@ from inventory.domain.model import Attribution, Observation, Resource
 from inventory.domain.sync_plan import needs_full_rows, plan_sync
 from inventory.ports import Clock, CloudProvider, UnitOfWork, UnitOfWorkFactory
 from inventory.usecases.apply import apply_sync_plan
-from inventory.usecases.projects import sweep_projects
+from inventory.usecases.projects import ProjectsListing, apply_projects, list_projects
 
 log = logging.getLogger(__name__)
 
 BACKUP_LISTING_CONCURRENCY = 8
 
 Summary = dict[str, int]
+Listing = list[Observation] | ProjectsListing
+
+
+@dataclass(frozen=True, slots=True)
+class Syncer:
+    """The ports a sync needs, bound once."""
+
+    provider: CloudProvider
+    uow: UnitOfWorkFactory
+    clock: Clock
+    internal_project: str | None = None
+
+    async def fetch(self, kind: str) -> Listing:
+        if kind == kinds.PROJECTS:
+            return await list_projects(self.provider, self.internal_project)
+        if kind == kinds.DROPLET_BACKUP:
+            return await _list_backups(self.provider, self.uow)
+        if kind in normalize.NORMALIZERS:
+            normalizer = normalize.NORMALIZERS[kind]
+            return [normalizer(item) for item in await self.provider.list_kind(kind)]
+        raise ValueError(f"unknown resource kind {kind!r}; known: {', '.join(kinds.SYNCS)}")
+
+    async def apply(self, kind: str, listing: Listing) -> Summary:
+        if isinstance(listing, ProjectsListing):
+            return await apply_projects(listing, uow=self.uow, clock=self.clock)
+        return await reconcile(kind, listing, uow=self.uow, clock=self.clock)
 
 
 async def sync_kind(
@@ -36,29 +67,9 @@ async def sync_kind(
     internal_project: str | None = None,
 ) -> Summary:
     """List every resource of `kind` and reconcile. A failed listing raises and writes nothing."""
+    syncer = Syncer(provider, uow, clock, internal_project)
     with collector_paused():
-        return await _sync_kind(kind, provider, uow, clock, internal_project)
-
-
-async def _sync_kind(
-    kind: str,
-    provider: CloudProvider,
-    uow: UnitOfWorkFactory,
-    clock: Clock,
-    internal_project: str | None,
-) -> Summary:
-    if kind == kinds.PROJECTS:
-        return await sweep_projects(
-            provider=provider, uow=uow, clock=clock, internal_project=internal_project
-        )
-    if kind == kinds.DROPLET_BACKUP:
-        observations = await _list_backups(provider, uow)
-    elif kind in normalize.NORMALIZERS:
-        normalizer = normalize.NORMALIZERS[kind]
-        observations = [normalizer(item) for item in await provider.list_kind(kind)]
-    else:
-        raise ValueError(f"unknown resource kind {kind!r}; known: {', '.join(kinds.SYNCS)}")
-    return await reconcile(kind, observations, uow=uow, clock=clock)
+        return await syncer.apply(kind, await syncer.fetch(kind))
 
 
 async def reconcile(
@@ -124,20 +135,46 @@ async def sync_all(
     internal_project: str | None = None,
     on_done: Callable[[str, Summary | BaseException], None] = lambda kind, outcome: None,
 ) -> dict[str, Summary | BaseException]:
-    """Sync every kind (projects last). One kind failing does not stop the others."""
+    """Sync every kind (projects first). One kind failing does not stop the others.
+
+    Pipelined: the next kind's listing is fetched while this kind's is written, unless the next
+    kind's listing reads what this one writes (backups are listed for the droplets inventory holds).
+    """
+    syncer = Syncer(provider, uow, clock, internal_project)
+    order = only or list(kinds.FULL_SYNC_ORDER)
     results: dict[str, Summary | BaseException] = {}
-    for kind in only or list(kinds.FULL_SYNC_ORDER):
+    with collector_paused():
+        upcoming = asyncio.create_task(syncer.fetch(order[0]))
         try:
-            outcome: Summary | BaseException = await sync_kind(
-                kind,
-                provider=provider,
-                uow=uow,
-                clock=clock,
-                internal_project=internal_project,
-            )
-        except Exception as exc:
-            log.warning("sync of %s failed, nothing written for it: %s", kind, exc)
-            outcome = exc
-        results[kind] = outcome
-        on_done(kind, outcome)
+            for position, kind in enumerate(order):
+                following = order[position + 1] if position + 1 < len(order) else None
+                waits = following is not None and kinds.LISTING_READS.get(following) == kind
+                listing: Listing | Exception
+                try:
+                    listing = await upcoming
+                except Exception as exc:
+                    listing = exc
+                if following is not None and not waits:
+                    upcoming = asyncio.create_task(syncer.fetch(following))
+                outcome = await _apply(syncer, kind, listing)
+                results[kind] = outcome
+                on_done(kind, outcome)
+                if following is not None and waits:
+                    upcoming = asyncio.create_task(syncer.fetch(following))
+        finally:
+            if not upcoming.done():
+                upcoming.cancel()
     return results
+
+
+async def _apply(syncer: Syncer, kind: str, listing: Listing | Exception) -> Summary | Exception:
+    if isinstance(listing, Exception):
+        outcome: Summary | Exception = listing
+    else:
+        try:
+            outcome = await syncer.apply(kind, listing)
+        except Exception as exc:
+            outcome = exc
+    if isinstance(outcome, Exception):
+        log.warning("sync of %s failed, nothing written for it: %s", kind, outcome)
+    return outcome
