@@ -54,6 +54,9 @@ async def gate(request: Request, call_next: RequestResponseEndpoint) -> Response
             response = await call_next(request)
         if verdict is not None:
             response.headers.update(verdict.headers())
+            if fault is not None and fault.status == 429 and fault.retry_after is None:
+                # DO's 429 without retry-after is the hourly limit: nothing remains
+                response.headers["ratelimit-remaining"] = "0"
     response.headers["x-request-id"] = request_id
     account.stats.record(path, response.status_code)
     return response

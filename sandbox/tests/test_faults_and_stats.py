@@ -111,3 +111,14 @@ async def test_rate_limited_and_faulted_requests_are_counted(make_client, clock)
     assert (first.status_code, second.status_code) == (503, 429)
     assert first.headers["ratelimit-remaining"] == "4999"
     assert app.state.account.stats.by_status == {503: 1, 429: 1}
+
+
+async def test_injected_hourly_429_reports_nothing_remaining(app, api):
+    app.state.account.faults.inject(path_prefix="/v2/droplets", status=429, times=1)
+
+    limited = await api.get("/v2/droplets")
+
+    assert limited.status_code == 429
+    assert limited.headers["ratelimit-remaining"] == "0"
+    assert "retry-after" not in limited.headers
+    assert int((await api.get("/v2/droplets")).headers["ratelimit-remaining"]) > 0
