@@ -5,22 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from arcadia.allinone import platform
-from arcadia.runtime import database_url, digitalocean_access, make_bus
+from arcadia.allinone import platform, prepare, started
+from arcadia.runtime import database_url
 from arcadia_core.auth import Principal, mint_token
 from arcadia_core.bus.inprocess import InProcessBus
 from arcadia_core.settings import ArcadiaSettings
 from gateway.app import create_app as create_gateway
 from gateway.app import upstream_clients
 from inventory import bootstrap as inventory_bootstrap
-from inventory.config import InventorySettings
 from inventory.domain import kinds
 from inventory.usecases.sync import Summary, sync_all
 
@@ -85,14 +84,15 @@ async def run_all_in_one(
     host: str, port: int, initial_sync: bool, scenario: str, console: Console
 ) -> None:
     async with platform(scenario=scenario) as p:
-        where = "the built-in DigitalOcean sandbox" if p.sandboxed else p.settings.do_api_url
+        settings = p.services.settings
+        where = "the built-in DigitalOcean sandbox" if p.services.sandboxed else settings.do_api_url
         console.print(f"ArcadiaCloud all-in-one, DigitalOcean: {where}")
         if initial_sync:
-            await run_sync(p.inventory, None, console)
+            await run_sync(p.services.inventory, None, console)
         token = mint_token(
             Principal.platform_admin(),
-            secret=p.settings.jwt_secret,
-            audience=p.settings.jwt_audience,
+            secret=settings.jwt_secret,
+            audience=settings.jwt_audience,
         )
         base = f"http://{host}:{port}"
         console.print(f"\nPlatform-admin token (12 h):\n{token}\n", soft_wrap=True)
@@ -106,33 +106,13 @@ async def run_all_in_one(
         await _serve(p.gateway, host, port)
 
 
-@contextlib.asynccontextmanager
-async def _inventory(run_jobs: bool) -> AsyncIterator[inventory_bootstrap.Inventory]:
-    settings = InventorySettings()
-    access = digitalocean_access(settings)
-    url = await database_url(settings, "inventory")
-    await inventory_bootstrap.migrate(url)
-    bus = make_bus(settings, "inventory")
-    inventory = inventory_bootstrap.build(
-        settings, bus, database_url=url, do_transport=access.transport
-    )
-    for subscription in inventory.subscriptions():
-        bus.subscribe(subscription)
-    await bus.start()
-    try:
-        async with inventory_bootstrap.running(inventory, run_jobs=run_jobs):
-            yield inventory
-    finally:
-        await bus.stop()
-
-
 async def serve_one(service: str, host: str, port: int, run_jobs: bool) -> None:
     if service == "gateway":
         settings = ArcadiaSettings()
         await _serve(create_gateway(settings, upstream_clients(settings)), host, port)
         return
-    async with _inventory(run_jobs) as inventory:
-        await _serve(inventory.app(), host, port)
+    async with started(run_jobs=run_jobs) as services:
+        await _serve(services.inventory.app(), host, port)
 
 
 async def migrate_all(console: Console) -> None:
@@ -149,15 +129,9 @@ async def sync_now(only: list[str] | None, console: Console) -> bool:
             f"[red]unknown kind(s): {', '.join(unknown)}; known: {', '.join(kinds.FULL_SYNC_ORDER)}"
         )
         return True
-    settings = InventorySettings()
-    access = digitalocean_access(settings)
-    url = await database_url(settings, "inventory")
-    await inventory_bootstrap.migrate(url)
-    # No relay here: the events stay in the outbox for the running service's relay to publish.
-    inventory = inventory_bootstrap.build(
-        settings, InProcessBus(), database_url=url, do_transport=access.transport
-    )
+    # Nothing started: the events stay in the outbox for the running service's relay to publish.
+    services = await prepare(bus=InProcessBus())
     try:
-        return await run_sync(inventory, only, console)
+        return await run_sync(services.inventory, only, console)
     finally:
-        await inventory.stop()
+        await services.inventory.stop()
