@@ -29,7 +29,7 @@ from inventory.adapters.digitalocean import DigitalOceanInventory
 from inventory.adapters.tables import SCHEMA, outbox
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.config import InventorySettings
-from inventory.jobs import register_jobs
+from inventory.jobs import register_housekeeping, register_jobs
 from inventory.ports import Clock
 
 SERVICE = "inventory"
@@ -160,6 +160,7 @@ def build(
         clock=inventory.clock,
         internal_project=settings.internal_project_name,
     )
+    register_housekeeping(inventory.jobs, inventory.relay)
     return inventory
 
 

@@ -63,19 +63,6 @@ async def list_projects(
     return ProjectsListing(listing, members)
 
 
-async def sweep_projects(
-    *,
-    provider: CloudProvider,
-    uow: UnitOfWorkFactory,
-    clock: Clock,
-    internal_project: str | None = None,
-) -> dict[str, int]:
-    """Pass 1 upserts every project; pass 2 walks each project's resources and attributes them."""
-    return await apply_projects(
-        await list_projects(provider, internal_project), uow=uow, clock=clock
-    )
-
-
 async def apply_projects(
     fetched: ProjectsListing, *, uow: UnitOfWorkFactory, clock: Clock
 ) -> dict[str, int]:
