@@ -52,7 +52,7 @@ def up(
     scenario: Annotated[
         str, typer.Option(help="Sandbox scenario when no DO_API_TOKEN is set")
     ] = "seeds",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")] = False,
 ) -> None:
     """Run everything in one process: every service and the gateway on one port.
 
@@ -70,7 +70,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the service's API")] = 8000,
     jobs: Annotated[bool, typer.Option(help="Run this service's scheduled jobs")] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")] = False,
 ) -> None:
     """Run one service: its API, its bus consumers and its jobs (distributed mode).
 
@@ -97,10 +97,10 @@ def sync(
             "--kind",
             "-k",
             help="Kind to sync (repeatable): droplet, dns_zone, volume, snapshot, floating_ip, "
-            "firewall, load_balancer, droplet_backup, projects. Default: all, projects last.",
+            "firewall, load_balancer, droplet_backup, projects. Default: all, projects first.",
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")] = False,
 ) -> None:
     """Sync the inventory from DigitalOcean now, showing progress per kind.
 
