@@ -59,7 +59,7 @@ class Servers:
         if url := os.environ.get("ARCADIA_TEST_DATABASE_URL"):
             return url
         if _docker_works():
-            from testcontainers.postgres import PostgresContainer
+            from testcontainers.community.postgres import PostgresContainer
 
             container = PostgresContainer("postgres:16-alpine")
             container.start()
@@ -83,7 +83,7 @@ class Servers:
     def _find_broker(self) -> tuple[str | None, str | None]:
         url = os.environ.get("ARCADIA_TEST_AMQP_URL")
         if not url and _docker_works():
-            from testcontainers.rabbitmq import RabbitMqContainer
+            from testcontainers.community.rabbitmq import RabbitMqContainer
 
             container = RabbitMqContainer("rabbitmq:3.13-alpine")
             container.start()
