@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -24,9 +25,14 @@ def alembic_config(migrations_dir: Path, url: str, schema: str) -> Config:
     return config
 
 
+# Alembic keeps its running context in module globals: one migration at a time per process.
+_alembic = threading.Lock()
+
+
 def upgrade(migrations_dir: Path, url: str, schema: str, revision: str = "head") -> None:
     """Apply a service's migrations (blocking; call from a thread inside an event loop)."""
-    command.upgrade(alembic_config(migrations_dir, url, schema), revision)
+    with _alembic:
+        command.upgrade(alembic_config(migrations_dir, url, schema), revision)
 
 
 async def upgrade_async(migrations_dir: Path, url: str, schema: str) -> None:
@@ -50,6 +56,10 @@ def run_env(target_metadata: MetaData) -> None:
     schema: str = config.attributes["schema"]
 
     def do_run(connection: Connection) -> None:
+        # Replicas starting together migrate one after the other: the lock lasts until commit.
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"migrate:{schema}"}
+        )
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         context.configure(
             connection=connection,
