@@ -11,7 +11,10 @@ import asyncpg
 from arcadia_core.db import asyncpg_dsn
 from inventory.bootstrap import migrate
 
-MIGRATE = "import asyncio, sys; from inventory.bootstrap import migrate; asyncio.run(migrate(sys.argv[1]))"
+MIGRATE = (
+    "import asyncio, sys; from inventory.bootstrap import migrate; "
+    "asyncio.run(migrate(sys.argv[1]))"
+)
 
 
 async def test_replicas_migrating_at_once(migrated_database: Callable[..., Awaitable[str]]) -> None:
