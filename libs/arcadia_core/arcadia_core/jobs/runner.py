@@ -1,42 +1,4 @@
-"""Durable jobs and cron schedules on PgQueuer, in each service's own PostgreSQL schema.
-
-    runner = JobRunner(settings.database_url, schema="billing_ingest", service="billing-ingest")
-
-    @runner.job("ingest_invoice", retries=5)
-    async def ingest_invoice(payload: dict[str, Any]) -> None: ...
-
-    @runner.schedule("billing_history", "23 2 * * *")  # UTC
-    async def billing_history() -> None:
-        for invoice_id in await not_yet_ingested():
-            await runner.enqueue("ingest_invoice", {"invoice": invoice_id}, dedupe_key=invoice_id)
-
-    await runner.install()  # idempotent; creates <schema>.pgqueuer* tables, type and trigger
-    await runner.run()      # until `await runner.stop()`
-
-Isolation: every PgQueuer object is created in `schema` under its default name
-(`<schema>.pgqueuer`, `<schema>.pgqueuer_log`, `<schema>.pgqueuer_statistics`,
-`<schema>.pgqueuer_schedules`, `<schema>.pgqueuer_status`, `<schema>.fn_pgqueuer_changed`), and
-the NOTIFY channel, which PostgreSQL keys per database rather than per schema, is
-`pgqueuer_<schema>`. Settings never come from `PGQUEUER_*` (or bare `CHANNEL`, `QUEUE_TABLE`, ...)
-environment variables, which PgQueuer's own `DBSettings` would otherwise read.
-
-Semantics:
-- a job that raises is retried `retries` times with exponential backoff (`backoff * 2**attempt`,
-  at most 15 min), then held in the queue table with status `failed`; its traceback is in
-  `<schema>.pgqueuer_log` and it is logged at ERROR; `failed_jobs()` lists such jobs and
-  `requeue_failed()` puts them back in the queue.
-- `dedupe_key` is scoped to the job name and holds while a job with that key is queued, waiting
-  for a retry or running; once it has succeeded (its row is deleted) or is held as failed, the
-  same key can be enqueued again.
-- a schedule tick runs once across every replica: the scheduler claims a due row of the
-  schedules table with `FOR UPDATE SKIP LOCKED` and moves its `next_run` before running it.
-  A schedule that raises is logged and runs again at its next tick; put retryable work in jobs.
-  Ticks missed while no replica ran fire once (not once per missed tick) when one starts.
-- a job or tick whose worker stops heartbeating for 30 s (killed, or an event loop blocked by
-  sync code) is picked again by another replica: keep jobs idempotent and non-blocking.
-- Alembic autogenerate must ignore the PgQueuer objects living in a service schema: filter with
-  `is_jobs_table(name)`.
-"""
+"""The job runner: one service's jobs and schedules on PgQueuer (see arcadia_core.jobs)."""
 
 from __future__ import annotations
 
@@ -64,20 +26,12 @@ from pgqueuer.core.executors import (
 )
 from pgqueuer.core.qm import QueueManager
 from pgqueuer.core.sm import SchedulerManager
-from pgqueuer.domain.models import Job, Schedule, TableChangedEvent, TracebackRecord, utc_now
-from pgqueuer.domain.settings import DBSettings, Durability
+from pgqueuer.domain.models import Job, Schedule
 from pgqueuer.domain.types import Channel, JobId, QueueExecutionMode
 from pgqueuer.ports.driver import Driver
 
 from arcadia_core.db import asyncpg_dsn, dumps
-
-__all__ = [
-    "FailedJob",
-    "JobFunction",
-    "JobRunner",
-    "ScheduleFunction",
-    "is_jobs_table",
-]
+from arcadia_core.jobs.schema import NotifyingQueries, db_settings
 
 logger = logging.getLogger("arcadia.jobs")
 
@@ -87,32 +41,6 @@ JobF = TypeVar("JobF", bound=JobFunction)
 ScheduleF = TypeVar("ScheduleF", bound=ScheduleFunction)
 
 MAX_BACKOFF = timedelta(minutes=15)
-
-# Default PgQueuer object names (no prefix); all of them live in the service's schema.
-_TABLES = ("pgqueuer", "pgqueuer_log", "pgqueuer_statistics", "pgqueuer_schedules")
-
-
-def is_jobs_table(name: str) -> bool:
-    """True for PgQueuer's tables, which Alembic autogenerate must leave alone."""
-    return name in _TABLES
-
-
-def _db_settings(schema: str) -> DBSettings:
-    """Every name spelled out: init arguments win over `PGQUEUER_*`/legacy environment variables."""
-    return DBSettings(
-        prefix="",
-        db_schema=schema,
-        channel=Channel(f"pgqueuer_{schema}"),
-        function="fn_pgqueuer_changed",
-        statistics_table="pgqueuer_statistics",
-        queue_status_type="pgqueuer_status",
-        queue_table="pgqueuer",
-        queue_table_log="pgqueuer_log",
-        trigger="tg_pgqueuer_changed",
-        schedules_table="pgqueuer_schedules",
-        durability=Durability.durable,
-        widen_id=True,
-    )
 
 
 def _require_async(fn: object, what: str) -> None:
@@ -131,37 +59,6 @@ def _decode(payload: bytes | None) -> dict[str, Any]:
 
 def _encode(payload: Mapping[str, Any]) -> bytes:
     return dumps(dict(payload)).encode()
-
-
-class _Queries(Queries):
-    """PgQueuer's queries, plus a NOTIFY after re-queueing a job (retry or requeue).
-
-    PgQueuer's change trigger is statement-level and only notifies on INSERT/DELETE/TRUNCATE
-    (its `OLD IS DISTINCT FROM NEW` test is NULL-vs-NULL for UPDATEs), so the UPDATE that
-    re-queues a job wakes nobody: when it commits while a worker is computing its idle wait,
-    the job waits the whole poll interval instead of its backoff.
-    """
-
-    async def _notify_changed(self) -> None:
-        settings = self.qbq.settings
-        event = TableChangedEvent(
-            channel=Channel(settings.channel),
-            operation="update",
-            sent_at=utc_now(),
-            table=settings.queue_table,
-            type="table_changed_event",
-        )
-        await self.driver.notify(settings.channel, event.model_dump_json())
-
-    async def retry_job(
-        self, job: Job, delay: timedelta, traceback_record: TracebackRecord | None
-    ) -> None:
-        await super().retry_job(job, delay, traceback_record)
-        await self._notify_changed()
-
-    async def requeue_jobs(self, ids: list[JobId]) -> None:
-        await super().requeue_jobs(ids)
-        await self._notify_changed()
 
 
 @dataclass(frozen=True)
@@ -206,7 +103,7 @@ class JobRunner:
         self.dsn = asyncpg_dsn(dsn)
         self.schema = schema
         self.service = service
-        self.settings = _db_settings(schema)
+        self.settings = db_settings(schema)
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self._jobs: dict[str, _JobSpec] = {}
@@ -280,7 +177,7 @@ class JobRunner:
     # -- database -------------------------------------------------------------------------------
 
     def _queries(self, driver: Driver) -> Queries:
-        return _Queries(
+        return NotifyingQueries(
             driver,
             qbe=QueryBuilderEnvironment(self.settings),
             qbq=QueryQueueBuilder(self.settings),
