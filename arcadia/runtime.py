@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +78,7 @@ class DigitalOceanAccess:
 
 def digitalocean_access(settings: ArcadiaSettings, scenario: str = "seeds") -> DigitalOceanAccess:
     """With no DO token configured, point `settings` at an in-process sandbox of `scenario`."""
-    configured = settings.do_api_token or any(
-        key.startswith("DO_API_TOKEN_") and value for key, value in os.environ.items()
-    )
-    if configured:
+    if settings.has_do_token():
         return DigitalOceanAccess(transport=None, sandboxed=False)
     from do_sandbox import create_app
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+from dotenv import dotenv_values
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-SERVICES = ("inventory", "billing_ingest", "metering", "invoicing", "drift")
 
 
 class ArcadiaSettings(BaseSettings):
@@ -35,19 +36,32 @@ class ArcadiaSettings(BaseSettings):
 
     def database_url_for(self, service: str) -> str | None:
         """`ARCADIA_<SERVICE>_DATABASE_URL` if set, else the shared `ARCADIA_DATABASE_URL`."""
-        import os
-
-        own = os.environ.get(f"ARCADIA_{service.upper().replace('-', '_')}_DATABASE_URL")
-        return own or self.database_url
+        return self.variable(f"ARCADIA_{_name(service)}_DATABASE_URL") or self.database_url
 
     def service_url(self, service: str) -> str | None:
         """`ARCADIA_<SERVICE>_URL`: where the gateway reaches a service's HTTP API."""
-        import os
-
-        return os.environ.get(f"ARCADIA_{service.upper().replace('-', '_')}_URL")
+        return self.variable(f"ARCADIA_{_name(service)}_URL")
 
     def do_token_for(self, purpose: str) -> str | None:
         """`DO_API_TOKEN_<PURPOSE>` if set, else `DO_API_TOKEN`."""
-        import os
+        return self.variable(f"DO_API_TOKEN_{_name(purpose)}") or self.do_api_token
 
-        return os.environ.get(f"DO_API_TOKEN_{purpose.upper()}") or self.do_api_token
+    def has_do_token(self) -> bool:
+        """True if any DigitalOcean token is configured (`DO_API_TOKEN` or a per-purpose one)."""
+        names = self._variables().keys()
+        return bool(self.do_api_token) or any(
+            n.startswith("DO_API_TOKEN_") and self.variable(n) for n in names
+        )
+
+    def variable(self, name: str) -> str | None:
+        """A variable whose name is built at run time: the environment, else the env file."""
+        return self._variables().get(name) or None
+
+    def _variables(self) -> dict[str, str]:
+        env_file = self.model_config.get("env_file")
+        from_file = dotenv_values(env_file) if isinstance(env_file, str) else {}
+        return {k: v for k, v in from_file.items() if v is not None} | dict(os.environ)
+
+
+def _name(part: str) -> str:
+    return part.upper().replace("-", "_")

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from arcadia_core.auth import CurrentPrincipal, PlatformAdmin
@@ -25,6 +26,11 @@ from inventory.usecases.projects import classify_project
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+
+
+async def invalid_cursor(_: Request, exc: Exception) -> JSONResponse:
+    """Registered on the app for `queries.InvalidCursor`: a cursor this API did not hand out."""
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
 
 
 def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -58,12 +64,9 @@ async def list_inventory(
         search=q,
     )
     async with _sessions(request)() as session:
-        try:
-            rows, next_cursor = await queries.list_resources(
-                session, principal, f, limit=limit, cursor=cursor
-            )
-        except queries.InvalidCursor as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+        rows, next_cursor = await queries.list_resources(
+            session, principal, f, limit=limit, cursor=cursor
+        )
     return ResourcePage(items=[ResourceOut.from_row(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -91,12 +94,9 @@ async def list_projects(
     request: Request, principal: CurrentPrincipal, limit: Limit = 100, cursor: str | None = None
 ) -> ProjectPage:
     async with _sessions(request)() as session:
-        try:
-            rows, next_cursor = await queries.list_projects(
-                session, principal, limit=limit, cursor=cursor
-            )
-        except queries.InvalidCursor as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+        rows, next_cursor = await queries.list_projects(
+            session, principal, limit=limit, cursor=cursor
+        )
     return ProjectPage(items=[ProjectOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

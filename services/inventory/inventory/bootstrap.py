@@ -25,6 +25,7 @@ from arcadia_core.migrations import upgrade_async
 from arcadia_core.outbox import OutboxRelay
 from do_api import DigitalOceanClient, budget_for
 from inventory import api, consumers
+from inventory.adapters import queries
 from inventory.adapters.digitalocean import DigitalOceanInventory
 from inventory.adapters.tables import SCHEMA, outbox
 from inventory.adapters.unit_of_work import SqlUnitOfWork
@@ -62,6 +63,7 @@ class Inventory:
     jobs: JobRunner
     clock: Clock = field(default=utc_now)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _asyncapi: dict[str, Any] | None = None
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, on_commit=self.relay.wake)
@@ -92,14 +94,17 @@ class Inventory:
 
     def asyncapi(self) -> dict[str, Any]:
         """This service's AsyncAPI document: what it publishes and what it consumes."""
-        bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
-        for subscription in self.subscriptions():
-            bus.subscribe(subscription)
-        bus.declare_publications(PUBLICATIONS)
-        return asyncapi_schema(bus)
+        if self._asyncapi is None:
+            bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
+            for subscription in self.subscriptions():
+                bus.subscribe(subscription)
+            bus.declare_publications(PUBLICATIONS)
+            self._asyncapi = asyncapi_schema(bus)
+        return self._asyncapi
 
     def app(self) -> FastAPI:
         app = self._app()
+        app.add_exception_handler(queries.InvalidCursor, api.invalid_cursor)
 
         @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
         async def asyncapi() -> dict[str, Any]:
