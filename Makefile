@@ -21,7 +21,7 @@ test: setup
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/arcadia_core/arcadia_core libs/do_api/do_api sandbox/do_sandbox services/inventory/inventory services/gateway/gateway arcadia bench
+	$(UV) run mypy libs/arcadia_core/arcadia_core libs/do_api/do_api sandbox/do_sandbox services/inventory/inventory services/gateway/gateway services/billing-ingest/billing_ingest services/metering/metering services/invoicing/invoicing services/drift/drift arcadia bench
 
 bench: setup
 	$(UV) run python -m bench

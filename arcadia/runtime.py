@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from arcadia_core.bus.inprocess import InProcessBus
 from arcadia_core.bus.ports import Bus
 from arcadia_core.bus.rabbit import RabbitBus
 from arcadia_core.db import asyncpg_dsn
+from arcadia_core.service import RunningService, ServiceContext
 from arcadia_core.settings import ArcadiaSettings
 
 log = logging.getLogger(__name__)
@@ -87,3 +90,30 @@ def digitalocean_access(settings: ArcadiaSettings, scenario: str = "seeds") -> D
     return DigitalOceanAccess(
         transport=httpx.ASGITransport(app=create_app(scenario)), sandboxed=True
     )
+
+
+@asynccontextmanager
+async def one_shot(name: str, *, scenario: str = "seeds") -> AsyncIterator[RunningService]:
+    """One service built for a one-shot command: migrated, nothing started.
+
+    Its events stay in its outbox for the running service's relay to publish (the bus given
+    to it is never started). The service is stopped on exit.
+    """
+    from arcadia import registry
+
+    definition = registry.definition(name)
+    settings = definition.settings()
+    transport = (
+        digitalocean_access(settings, scenario).transport if definition.calls_digitalocean else None
+    )
+    url = await database_url(settings, name)
+    await definition.migrate(url)
+    service = definition.build(
+        ServiceContext(
+            settings=settings, bus=InProcessBus(), database_url=url, do_transport=transport
+        )
+    )
+    try:
+        yield service
+    finally:
+        await service.stop()

@@ -18,11 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
-from arcadia_core.events import ResourceDeleted, ResourceSynced
+from arcadia_core.events import (
+    DriftDetected,
+    ResourceDeleted,
+    ResourceSynced,
+)
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
 from arcadia_core.outbox import OutboxRelay
+from arcadia_core.service import ServiceContext, ServiceDefinition
 from do_api import DigitalOceanClient, budget_for
 from inventory import api, consumers
 from inventory.adapters import queries
@@ -176,3 +181,29 @@ async def running(inventory: Inventory, *, run_jobs: bool = True) -> AsyncIterat
         yield inventory
     finally:
         await inventory.stop()
+
+
+def build_service(context: ServiceContext) -> Inventory:
+    settings = context.settings
+    if not isinstance(settings, InventorySettings):
+        settings = InventorySettings()
+    return build(
+        settings,
+        context.bus,
+        database_url=context.database_url,
+        do_transport=context.do_transport,
+    )
+
+
+DEFINITION = ServiceDefinition(
+    name=SERVICE,
+    schema=SCHEMA,
+    settings=InventorySettings,
+    migrate=migrate,
+    build=build_service,
+    routes=("/inventory", "/projects"),
+    publishes=(ResourceSynced, ResourceDeleted),
+    consumes=(DriftDetected.EVENT_TYPE,),
+    calls_digitalocean=True,
+    description="Mirror of the DigitalOcean account: resources, projects, audit log.",
+)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -64,8 +65,124 @@ class DriftDetected(EventPayload):
     detected_at: datetime
 
 
+class DriftResolved(EventPayload):
+    """Drift closed a finding: accepted (the live value became the spec), stale (the field
+    matches again), reverted, or closed because the resource was deleted."""
+
+    EVENT_TYPE = "drift.resolved"
+    SCHEMA_VERSION = 1
+
+    drift_id: UUID
+    resource_id: UUID
+    field: str
+    status: str
+    resolved_by: str | None
+    reason: str | None
+    resolved_at: datetime
+
+
+class InvoiceIngested(EventPayload):
+    """Billing ingest wrote (or rewrote) the cost lines of one DigitalOcean invoice.
+
+    `version` grows with every re-ingest of the same invoice, so a consumer keeps the newest.
+    Amounts are integer cents; `cost_by_deployment` is keyed by deployment id, with the
+    cost no deployment carries under "unattributed".
+    """
+
+    EVENT_TYPE = "invoice.ingested"
+    SCHEMA_VERSION = 1
+
+    invoice_uuid: str
+    invoice_id: str | None
+    period: date
+    version: int
+    currency: str
+    amount_cents: int
+    net_cents: int
+    tax_cents: int
+    line_count: int
+    match_rate: Decimal
+    reconciled: bool
+    cost_by_deployment: dict[str, int]
+    cost_by_kind: dict[str, int]
+
+
+class UsageMetered(EventPayload):
+    """Metering wrote one deployment's usage for one day; `totals` maps billing kind to the
+    day's exact quantity. A corrected day is sent again with a higher `version` and replaces
+    the earlier one; a kind missing from `totals` has no usage that day."""
+
+    EVENT_TYPE = "usage.metered"
+    SCHEMA_VERSION = 1
+
+    deployment_id: UUID
+    tenant_id: UUID | None
+    day: date
+    version: int
+    totals: dict[str, Decimal]
+
+
+class DeploymentChanged(EventPayload):
+    """Invoicing created, changed or removed a deployment of a tenant.
+
+    `do_project` names the DigitalOcean project the deployment runs in (None: not linked);
+    the inventory classifies that project to the tenant and deployment. `active` False means
+    the deployment was removed and its project is released.
+    """
+
+    EVENT_TYPE = "deployment.changed"
+    SCHEMA_VERSION = 1
+
+    deployment_id: UUID
+    tenant_id: UUID
+    name: str
+    do_project: str | None
+    active: bool
+    version: int
+
+
+class TenantInvoiceIssued(EventPayload):
+    """Invoicing issued a tenant invoice: it has its number and will never change again."""
+
+    EVENT_TYPE = "tenant_invoice.issued"
+    SCHEMA_VERSION = 1
+
+    invoice_id: UUID
+    tenant_id: UUID
+    number: str
+    period_start: date
+    currency: str
+    subtotal_cents: int
+    tax_cents: int
+    total_cents: int
+    issued_at: datetime
+
+
+class CatchUpRequested(EventPayload):
+    """A service's projection is new (or was reset) and asks the inventory to republish the
+    current state of every resource through its outbox. The projections' version gates make
+    the replay harmless to everyone else."""
+
+    EVENT_TYPE = "catchup.requested"
+    SCHEMA_VERSION = 1
+
+    service: str
+    requested_at: datetime
+
+
 PAYLOADS: dict[str, type[EventPayload]] = {
-    model.EVENT_TYPE: model for model in (ResourceSynced, ResourceDeleted, DriftDetected)
+    model.EVENT_TYPE: model
+    for model in (
+        ResourceSynced,
+        ResourceDeleted,
+        DriftDetected,
+        DriftResolved,
+        InvoiceIngested,
+        UsageMetered,
+        DeploymentChanged,
+        TenantInvoiceIssued,
+        CatchUpRequested,
+    )
 }
 
 
