@@ -18,11 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
-from arcadia_core.events import (
-    DriftDetected,
-    ResourceDeleted,
-    ResourceSynced,
-)
+from arcadia_core.events import ResourceDeleted, ResourceSynced
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
@@ -74,7 +70,7 @@ class Inventory:
         return SqlUnitOfWork(self.sessions, on_commit=self.relay.wake)
 
     def subscriptions(self) -> list[Subscription]:
-        return consumers.subscriptions(self.uow)
+        return consumers.subscriptions(self.uow, self.clock)
 
     async def start(self, *, run_jobs: bool = True) -> None:
         """Relay the outbox and (unless `run_jobs` is off) run the sync schedules."""
@@ -203,7 +199,7 @@ DEFINITION = ServiceDefinition(
     build=build_service,
     routes=("/inventory", "/projects"),
     publishes=(ResourceSynced, ResourceDeleted),
-    consumes=(DriftDetected.EVENT_TYPE,),
+    consumes=tuple(model.EVENT_TYPE for model in consumers.CONSUMES),
     calls_digitalocean=True,
     description="Mirror of the DigitalOcean account: resources, projects, audit log.",
 )

@@ -1,36 +1,51 @@
-"""Bus subscribers: translate incoming events into inventory use cases."""
+"""Bus subscribers: translate incoming events into inventory use cases.
+
+Each goes through `arcadia_core.consumers.consume`: version check, payload, inbox claim.
+"""
 
 from __future__ import annotations
 
+from arcadia_core.bus.errors import Unprocessable
 from arcadia_core.bus.ports import Subscription
-from arcadia_core.events import DriftDetected, Envelope
-from inventory.ports import UnitOfWorkFactory
+from arcadia_core.consumers import consume
+from arcadia_core.events import CatchUpRequested, DeploymentChanged, DriftDetected, Envelope
+from inventory.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from inventory.usecases.deployments import link_deployment
 from inventory.usecases.drift_log import record_drift
+from inventory.usecases.republish import republish_into
 
 SERVICE = "inventory"
+CONSUMES = (DriftDetected, DeploymentChanged, CatchUpRequested)
 
 
-def subscriptions(uow: UnitOfWorkFactory) -> list[Subscription]:
-    drift = Subscription(
-        SERVICE, DriftDetected.EVENT_TYPE, handler=lambda e: on_drift_detected(e, uow)
+def subscriptions(uow: UnitOfWorkFactory, clock: Clock) -> list[Subscription]:
+    async def on_deployment_changed(
+        work: UnitOfWork, change: DeploymentChanged, _: Envelope
+    ) -> None:
+        await link_deployment(work, change, clock())
+
+    return [
+        consume(SERVICE, DriftDetected, uow=uow, apply=on_drift_detected),
+        consume(SERVICE, DeploymentChanged, uow=uow, apply=on_deployment_changed),
+        consume(SERVICE, CatchUpRequested, uow=uow, apply=on_catch_up_requested),
+    ]
+
+
+async def on_drift_detected(work: UnitOfWork, finding: DriftDetected, _: Envelope) -> None:
+    recorded = await record_drift(
+        work,
+        finding.resource_id,
+        {
+            "drift_id": str(finding.drift_id),
+            "field": finding.field,
+            "desired": finding.desired,
+            "actual": finding.actual,
+        },
+        finding.detected_at,
     )
-    return [drift]
+    if not recorded:
+        raise Unprocessable(f"drift for resource {finding.resource_id}, which inventory never held")
 
 
-async def on_drift_detected(envelope: Envelope, uow: UnitOfWorkFactory) -> None:
-    finding = DriftDetected.model_validate(envelope.payload)
-    async with uow() as work:
-        if not await work.claim_event(f"{SERVICE}.on-{envelope.type}", envelope.id):
-            return
-        await record_drift(
-            work,
-            finding.resource_id,
-            {
-                "drift_id": str(finding.drift_id),
-                "field": finding.field,
-                "desired": finding.desired,
-                "actual": finding.actual,
-            },
-            finding.detected_at,
-        )
-        await work.commit()
+async def on_catch_up_requested(work: UnitOfWork, request: CatchUpRequested, _: Envelope) -> None:
+    await republish_into(work)

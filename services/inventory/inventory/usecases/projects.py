@@ -149,3 +149,9 @@ async def classify_project(
         await _attribute(work, clock())
         await work.commit()
     return updated
+
+
+async def reattribute(work: UnitOfWork, now: datetime) -> int:
+    """Recompute every resource's attribution from the projects in `work`; returns how many
+    moved. For use cases that change classifications inside their own unit of work."""
+    return await _attribute(work, now)
