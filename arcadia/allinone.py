@@ -1,72 +1,143 @@
-"""Wiring the services of this process: all of them in all-in-one mode, or one in `serve`."""
+"""Wiring the services of this process from the registry: all of them (`arcadia up`) or one
+(`arcadia serve SERVICE`), on one bus, started in registry order and stopped in reverse."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
 import httpx
 from fastapi import FastAPI
 
-from arcadia.runtime import database_url, digitalocean_access, make_bus
+from arcadia import registry
+from arcadia.runtime import (
+    DEMO_FINANCE_SECRET,
+    DigitalOceanAccess,
+    Environment,
+    database_url,
+    describe_bus,
+    describe_database,
+    digitalocean_access,
+    make_bus,
+)
 from arcadia_core.bus.ports import Bus
-from gateway.app import create_app as create_gateway
-from gateway.app import upstream_clients
-from inventory import bootstrap as inventory_bootstrap
-from inventory.config import InventorySettings
+from arcadia_core.service import RunningService, ServiceContext
+from arcadia_core.settings import ArcadiaSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    settings: InventorySettings
+    settings: ArcadiaSettings
     bus: Bus
-    inventory: inventory_bootstrap.Inventory
-    sandboxed: bool
+    running: dict[str, RunningService]
+    access: DigitalOceanAccess | None
+    environment: Environment
+    transports: dict[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.access is not None and self.access.sandboxed
+
+    def __getitem__(self, name: str) -> RunningService:
+        return self.running[name]
 
 
-async def prepare(*, bus: Bus | None = None, scenario: str = "seeds") -> Services:
-    """Migrate and wire the services on one bus; nothing is started yet."""
-    settings = InventorySettings()
-    access = digitalocean_access(settings, scenario)
-    url = await database_url(settings, "inventory")
-    await inventory_bootstrap.migrate(url)
-    bus = bus or make_bus(settings, "inventory")
-    inventory = inventory_bootstrap.build(
-        settings, bus, database_url=url, do_transport=access.transport
-    )
-    for subscription in inventory.subscriptions():
-        bus.subscribe(subscription)
-    return Services(settings, bus, inventory, access.sandboxed)
+def _outside_transports(
+    settings: ArcadiaSettings, demo: bool
+) -> dict[str, httpx.AsyncBaseTransport]:
+    """In the demo, the finance service is an in-process stand-in unless one is configured."""
+    if not demo or settings.finance_url or settings.finance_jwt_secret:
+        return {}
+    from do_sandbox.finance import create_finance_app
+
+    return {"finance": httpx.ASGITransport(app=create_finance_app(DEMO_FINANCE_SECRET))}
 
 
-@asynccontextmanager
-async def started(*, run_jobs: bool = True, scenario: str = "seeds") -> AsyncIterator[Services]:
-    """The services running (bus, outbox relays, jobs); all stopped on exit."""
-    services = await prepare(scenario=scenario)
-    await services.bus.start()
-    try:
-        async with inventory_bootstrap.running(services.inventory, run_jobs=run_jobs):
-            yield services
-    finally:
-        await services.bus.stop()
-
-
-@dataclass
-class Platform:
-    services: Services
-    gateway: FastAPI
-
-
-@asynccontextmanager
-async def platform(*, run_jobs: bool = True, scenario: str = "seeds") -> AsyncIterator[Platform]:
-    """All-in-one: every service started, and the gateway reaching them in process."""
-    async with started(run_jobs=run_jobs, scenario=scenario) as services:
-        gateway = create_gateway(
-            services.settings,
-            upstream_clients(
-                services.settings,
-                {"inventory": httpx.ASGITransport(app=services.inventory.app())},
-            ),
+async def prepare(
+    *,
+    names: Sequence[str] | None = None,
+    bus: Bus | None = None,
+    scenario: str = "seeds",
+    sandbox: bool = True,
+    demo: bool = False,
+) -> Services:
+    """Migrate and wire `names` (default: every service) on one bus; nothing is started."""
+    selected = list(names or registry.names())
+    base = ArcadiaSettings()
+    definitions = [registry.definition(name) for name in selected]
+    access = None
+    if any(d.calls_digitalocean for d in definitions):
+        access = digitalocean_access(base, scenario, sandbox=sandbox)
+    transports = _outside_transports(base, demo)
+    bus = bus or make_bus(base, "arcadia" if len(selected) > 1 else selected[0])
+    running: dict[str, RunningService] = {}
+    for definition in definitions:
+        settings = definition.settings()
+        if access is not None and definition.calls_digitalocean:
+            access.apply(settings)
+        if "finance" in transports:
+            settings.finance_jwt_secret = DEMO_FINANCE_SECRET
+        url = await database_url(settings, definition.name)
+        await definition.migrate(url)
+        service = definition.build(
+            ServiceContext(
+                settings=settings,
+                bus=bus,
+                database_url=url,
+                do_transport=access.transport if access is not None else None,
+                transports=transports,
+            )
         )
-        yield Platform(services, gateway)
+        for subscription in service.subscriptions():
+            bus.subscribe(subscription)
+        running[definition.name] = service
+    environment = Environment(
+        database=describe_database(base),
+        bus=describe_bus(base),
+        digitalocean=access.describe() if access is not None else None,
+    )
+    if "finance" in transports:
+        environment.notes.append("finance: the in-process stand-in")
+    return Services(base, bus, running, access, environment, transports)
+
+
+@contextlib.asynccontextmanager
+async def started(services: Services, *, run_jobs: bool = True) -> AsyncIterator[Services]:
+    """Start the bus, then each service; on exit stop the consumers first, then the services
+    in reverse order, so nothing is handed work by a service already stopped."""
+    started_names: list[str] = []
+    try:
+        await services.bus.start()
+        for name, service in services.running.items():
+            await service.start(run_jobs=run_jobs)
+            started_names.append(name)
+        yield services
+    finally:
+        with contextlib.suppress(Exception):
+            await services.bus.stop()
+        for name in reversed(list(services.running)):
+            try:
+                await services.running[name].stop()
+            except Exception:
+                log.exception("%s did not stop cleanly", name)
+
+
+def gateway_app(services: Services) -> FastAPI:
+    """The gateway, reaching every service of this process in process."""
+    from gateway.app import create_app as create_gateway
+    from gateway.app import upstream_clients
+
+    names = list(services.running)
+    return create_gateway(
+        services.settings,
+        upstream_clients(
+            services.settings,
+            names,
+            {name: httpx.ASGITransport(app=s.app()) for name, s in services.running.items()},
+        ),
+        registry.gateway_routes(),
+    )

@@ -1,18 +1,25 @@
-"""`arcadia`: run, operate and inspect ArcadiaCloud from the command line."""
+"""`arcadia`: run, operate and inspect ArcadiaCloud from the command line.
+
+Only typer is imported at module level: every command imports what it needs when it runs, so
+`arcadia --help` answers at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
+import socket
+import sys
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
-from rich.console import Console
 
 from arcadia.commands import sandbox as sandbox_commands
-from arcadia.commands import services as service_commands
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help=(
@@ -21,20 +28,50 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
 )
 app.add_typer(sandbox_commands.app, name="sandbox")
-console = Console()
 
-SERVICES = ("inventory", "gateway")
+SERVICES_HELP = "inventory, billing-ingest, metering, invoicing, drift or gateway"
+VERBOSE = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")]
+SANDBOX = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox", help="Use the built-in DigitalOcean sandbox when no DO_API_TOKEN is set"
+    ),
+]
 
 
-def _logging(verbose: bool) -> None:
+def console() -> Any:
+    """Rich console; full width when not on a terminal so reasons are never cut in logs."""
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "200"))
+    return Console(width=width, stderr=False)
+
+
+def err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+
+def setup_logging(verbose: bool) -> None:
+    import logging
+
     from arcadia_core.settings import ArcadiaSettings
 
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else ArcadiaSettings().log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = "DEBUG" if verbose else ArcadiaSettings().log_level.upper()
+    try:
+        from arcadia_core import logging as arcadia_logging
+
+        configure = getattr(arcadia_logging, "configure", None)
+    except ImportError:
+        configure = None
+    if configure is not None:
+        configure(level=level)
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not verbose:
         # one line per DigitalOcean request drowns everything else
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -42,51 +79,115 @@ def _logging(verbose: bool) -> None:
             logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine: one clear line and exit code 2 for what the operator must fix
+    (configuration, an unreachable database, a refused token); Ctrl-C without a traceback."""
+    from arcadia.runtime import ConfigurationError
+
+    try:
+        return asyncio.run(coroutine)
+    except KeyboardInterrupt:
+        err_console().print("interrupted")
+        raise typer.Exit(130) from None
+    except ConfigurationError as exc:
+        err_console().print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        reason = operator_error(exc)
+        if reason is None:
+            raise
+        err_console().print(f"[red]error:[/] {reason}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def operator_error(exc: BaseException) -> str | None:
+    """A one-line reason for failures an operator fixes by configuration, else None."""
+    name = type(exc).__name__
+    text = str(exc).splitlines()[0] if str(exc) else name
+    if isinstance(exc, ConnectionError | socket.gaierror):
+        return f"cannot reach a server: {text} (check ARCADIA_DATABASE_URL / ARCADIA_AMQP_URL)"
+    if name in {"InvalidPasswordError", "InvalidCatalogNameError", "CannotConnectNowError"}:
+        return f"the database refused the connection: {text} (check ARCADIA_DATABASE_URL)"
+    if name == "OperationalError" or "connect" in name.lower():
+        return f"the database cannot be reached: {text} (check ARCADIA_DATABASE_URL)"
+    if name in {"Unauthorized", "AuthenticationError"} or "401" in text:
+        return (
+            f"DigitalOcean refused the token: {text} (check DO_API_TOKEN / DO_API_TOKEN_<PURPOSE>)"
+        )
+    return None
+
+
+def print_environment(service: str | None = None) -> None:
+    from arcadia.commands.services import environment
+
+    err_console().print(environment(service).line(), soft_wrap=True, markup=False, highlight=False)
+
+
 @app.command()
 def up(
-    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the API")] = 8000,
+    host: Annotated[
+        str, typer.Option(envvar="ARCADIA_HOST", help="Interface to listen on")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="ARCADIA_PORT", help="Port of the API")] = 8000,
     initial_sync: Annotated[
         bool, typer.Option(help="Sync every resource kind once before serving")
     ] = True,
     scenario: Annotated[
         str, typer.Option(help="Sandbox scenario when no DO_API_TOKEN is set")
     ] = "seeds",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")] = False,
+    verbose: VERBOSE = False,
 ) -> None:
-    """Run everything in one process: every service and the gateway on one port.
+    """Run everything in one process, for development: every service and the gateway on one port.
 
     Uses an embedded PostgreSQL under .arcadia/ unless ARCADIA_DATABASE_URL is set, the
     in-process bus unless ARCADIA_AMQP_URL is set, and the DigitalOcean sandbox unless
-    DO_API_TOKEN is set. Prints an admin token and a curl line to try.
+    DO_API_TOKEN is set; prints which. Then prints an admin token and a curl line to try.
     """
-    _logging(verbose)
-    asyncio.run(service_commands.run_all_in_one(host, port, initial_sync, scenario, console))
+    from arcadia.commands import services
+
+    setup_logging(verbose)
+    run(services.run_all_in_one(host, port, initial_sync, scenario, console()))
 
 
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}")],
+    service: Annotated[str, typer.Argument(help=f"One of: {SERVICES_HELP}")],
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the service's API")] = 8000,
     jobs: Annotated[bool, typer.Option(help="Run this service's scheduled jobs")] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")] = False,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Allow the development fallbacks (embedded database, in-process bus, "
+            "sandbox, development JWT secret). Never in production.",
+        ),
+    ] = False,
+    verbose: VERBOSE = False,
 ) -> None:
     """Run one service: its API, its bus consumers and its jobs (distributed mode).
 
-    Applies the service's migrations first. Needs ARCADIA_DATABASE_URL and ARCADIA_AMQP_URL in
-    production; the gateway needs ARCADIA_<SERVICE>_URL for each service it fronts.
+    Strict: refuses to start, naming every missing variable, without ARCADIA_DATABASE_URL,
+    ARCADIA_AMQP_URL, a DigitalOcean token (services that call DigitalOcean) and an
+    ARCADIA_JWT_SECRET of 32+ bytes that is not the development default. The gateway needs
+    ARCADIA_<SERVICE>_URL for each service. Applies the service's migrations first.
     """
-    if service not in SERVICES:
-        raise typer.BadParameter(f"unknown service {service!r}; choose one of {SERVICES}")
-    _logging(verbose)
-    asyncio.run(service_commands.serve_one(service, host, port, jobs))
+    from arcadia import registry
+    from arcadia.commands import services
+
+    if service != registry.GATEWAY and service not in registry.names():
+        raise typer.BadParameter(f"unknown service {service!r}; choose one of: {SERVICES_HELP}")
+    setup_logging(verbose)
+    run(services.serve_one(service, host, port, jobs, dev, console()))
 
 
 @app.command()
 def migrate() -> None:
-    """Apply every service's database migrations (each in its own schema). Idempotent."""
-    asyncio.run(service_commands.migrate_all(console))
+    """Apply every service's database migrations (each in its own schema) and, with
+    ARCADIA_AMQP_URL, declare every known consumer queue. Idempotent."""
+    from arcadia.commands import services
+
+    run(services.migrate_all(console()))
 
 
 @app.command()
@@ -100,15 +201,47 @@ def sync(
             "firewall, load_balancer, droplet_backup, projects. Default: all, projects first.",
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")] = False,
+    sandbox: SANDBOX = False,
+    allow_mass_delete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-delete",
+            help="Strike resources even when a listing misses more than half of a kind",
+        ),
+    ] = False,
+    verbose: VERBOSE = False,
 ) -> None:
     """Sync the inventory from DigitalOcean now, showing progress per kind.
 
-    Exits non-zero if any kind failed; a failed kind writes nothing and strikes nothing.
+    Exits non-zero if any kind failed; a failed kind writes nothing and strikes nothing. The
+    events stay in the outbox for the running inventory service to publish.
     """
-    _logging(verbose)
-    failed = asyncio.run(service_commands.sync_now(kind, console))
+    from arcadia.commands import services
+
+    setup_logging(verbose)
+    print_environment("inventory")
+    failed = run(
+        services.sync_now(kind, console(), sandbox=sandbox, allow_mass_delete=allow_mass_delete)
+    )
     raise typer.Exit(code=1 if failed else 0)
+
+
+@app.command()
+def republish(
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", "-k", help="Only this kind (repeatable)")
+    ] = None,
+    verbose: VERBOSE = False,
+) -> None:
+    """Re-emit the current state of every resource (resource.synced, and resource.deleted for
+    tombstones) through the inventory's outbox, so a new projection can catch up. Harmless to
+    projections that already hold it: each event carries the resource's current version."""
+    from arcadia.commands import services
+
+    setup_logging(verbose)
+    print_environment("inventory")
+    counts = run(services.republish_now(kind, console()))
+    typer.echo(f"republished {sum(counts.values())} resource(s)")
 
 
 @app.command()

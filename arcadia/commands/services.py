@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
+import socket
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from arcadia.allinone import platform, prepare, started
-from arcadia.runtime import database_url
+from arcadia import registry
+from arcadia.allinone import gateway_app, prepare, started
+from arcadia.runtime import (
+    ConfigurationError,
+    Environment,
+    database_url,
+    describe_bus,
+    describe_database,
+    production_problems,
+)
 from arcadia_core.auth import Principal, mint_token
-from arcadia_core.bus.inprocess import InProcessBus
 from arcadia_core.settings import ArcadiaSettings
-from gateway.app import create_app as create_gateway
-from gateway.app import upstream_clients
-from inventory import bootstrap as inventory_bootstrap
-from inventory.domain import kinds
-from inventory.usecases.sync import Summary, sync_all
+
+if TYPE_CHECKING:
+    from inventory.bootstrap import Inventory
 
 
 class _Server(uvicorn.Server):
@@ -41,14 +49,36 @@ class _Server(uvicorn.Server):
 
 
 async def _serve(app: FastAPI, host: str, port: int) -> None:
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None))
     await server.serve()
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse early, before migrating or syncing, when another process holds the port."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"{host}:{port} is already in use; stop the other process or pick another "
+                    "port with --port (or ARCADIA_PORT)"
+                ) from exc
+            raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
 async def run_sync(
-    inventory: inventory_bootstrap.Inventory, only: list[str] | None, console: Console
+    inventory: Inventory,
+    only: list[str] | None,
+    console: Console,
+    *,
+    allow_mass_delete: bool = False,
 ) -> bool:
     """Sync with a progress line per kind; True if any kind failed."""
+    from inventory.domain import kinds
+    from inventory.usecases.sync import Summary, sync_all
+
     order = only or list(kinds.FULL_SYNC_ORDER)
     failed = False
     with Progress(
@@ -83,16 +113,17 @@ async def run_sync(
 async def run_all_in_one(
     host: str, port: int, initial_sync: bool, scenario: str, console: Console
 ) -> None:
-    async with platform(scenario=scenario) as p:
-        settings = p.services.settings
-        where = "the built-in DigitalOcean sandbox" if p.services.sandboxed else settings.do_api_url
-        console.print(f"ArcadiaCloud all-in-one, DigitalOcean: {where}")
+    check_port_free(host, port)
+    console.print("[bold]ArcadiaCloud all-in-one[/]: development only (for production: serve)")
+    with console.status("Starting (the first start initializes the embedded database)…"):
+        services = await prepare(scenario=scenario, demo=True)
+    console.print(services.environment.line(), soft_wrap=True, markup=False)
+    async with started(services) as running:
         if initial_sync:
-            await run_sync(p.services.inventory, None, console)
+            await run_sync(cast("Inventory", running["inventory"]), None, console)
+        settings = running.settings
         token = mint_token(
-            Principal.platform_admin(),
-            secret=settings.jwt_secret,
-            audience=settings.jwt_audience,
+            Principal.platform_admin(), secret=settings.jwt_secret, audience=settings.jwt_audience
         )
         base = f"http://{host}:{port}"
         console.print(f"\nPlatform-admin token (12 h):\n{token}\n", soft_wrap=True)
@@ -103,26 +134,67 @@ async def run_all_in_one(
             markup=False,
         )
         console.print(f"\nAPI docs: {base}/docs   Stop with Ctrl-C.\n")
-        await _serve(p.gateway, host, port)
+        await _serve(gateway_app(running), host, port)
 
 
-async def serve_one(service: str, host: str, port: int, run_jobs: bool) -> None:
-    if service == "gateway":
-        settings = ArcadiaSettings()
-        await _serve(create_gateway(settings, upstream_clients(settings)), host, port)
+async def serve_one(
+    service: str, host: str, port: int, run_jobs: bool, dev: bool, console: Console
+) -> None:
+    settings = ArcadiaSettings()
+    definition = None if service == registry.GATEWAY else registry.definition(service)
+    problems = production_problems(definition, settings, gateway_for=registry.names())
+    if problems and not dev:
+        raise ConfigurationError(
+            f"arcadia serve {service} refuses to start without:\n  - "
+            + "\n  - ".join(problems)
+            + "\n(--dev uses the development fallbacks instead: never in production)"
+        )
+    if service == registry.GATEWAY:
+        from gateway.app import create_app as create_gateway
+        from gateway.app import upstream_clients
+
+        console.print(f"gateway for: {', '.join(registry.names())}", soft_wrap=True)
+        app = create_gateway(
+            settings, upstream_clients(settings, registry.names()), registry.gateway_routes()
+        )
+        await _serve(app, host, port)
         return
-    async with started(run_jobs=run_jobs) as services:
-        await _serve(services.inventory.app(), host, port)
+    services = await prepare(names=[service], sandbox=dev)
+    console.print(services.environment.line(), soft_wrap=True, markup=False)
+    async with started(services, run_jobs=run_jobs) as running:
+        await _serve(running[service].app(), host, port)
 
 
 async def migrate_all(console: Console) -> None:
+    for definition in registry.definitions():
+        settings = definition.settings()
+        url = await database_url(settings, definition.name)
+        await definition.migrate(url)
+        console.print(
+            f"{definition.name}: migrated ({describe_database(settings, definition.name)})"
+        )
     settings = ArcadiaSettings()
-    url = await database_url(settings, "inventory")
-    await inventory_bootstrap.migrate(url)
-    console.print("inventory: migrated")
+    if settings.amqp_url:
+        from arcadia_core.bus.topology import declare_topology
+
+        await declare_topology(
+            settings.amqp_url, settings.amqp_namespace, registry.consumer_queues()
+        )
+        queues = len(registry.consumer_queues())
+        console.print(f"bus: {queues} consumer queues declared ({describe_bus(settings)})")
 
 
-async def sync_now(only: list[str] | None, console: Console) -> bool:
+def environment(service: str | None = None) -> Environment:
+    settings = ArcadiaSettings()
+    return Environment(describe_database(settings, service), describe_bus(settings))
+
+
+async def sync_now(
+    only: list[str] | None, console: Console, *, sandbox: bool, allow_mass_delete: bool = False
+) -> bool:
+    from arcadia.runtime import one_shot
+    from inventory.domain import kinds
+
     unknown = sorted(set(only or []) - set(kinds.FULL_SYNC_ORDER))
     if unknown:
         console.print(
@@ -130,8 +202,26 @@ async def sync_now(only: list[str] | None, console: Console) -> bool:
         )
         return True
     # Nothing started: the events stay in the outbox for the running service's relay to publish.
-    services = await prepare(bus=InProcessBus())
-    try:
-        return await run_sync(services.inventory, only, console)
-    finally:
-        await services.inventory.stop()
+    async with one_shot("inventory", sandbox=sandbox) as inventory:
+        return await run_sync(
+            cast("Inventory", inventory), only, console, allow_mass_delete=allow_mass_delete
+        )
+
+
+async def republish_now(only: list[str] | None, console: Console) -> dict[str, int]:
+    """Write the current state of every resource to the inventory's outbox."""
+    from arcadia.runtime import one_shot
+    from inventory.usecases.republish import known_kinds, republish
+
+    kinds = only or known_kinds()
+    async with one_shot("inventory", sandbox=True) as built:
+        inventory = cast("Inventory", built)
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=console
+        ) as progress:
+            task = progress.add_task("republishing…", total=len(kinds))
+
+            def step(kind: str, count: int) -> None:
+                progress.update(task, advance=1, description=f"{kind}: {count}")
+
+            return await republish(uow=inventory.uow, only=kinds, on_kind=step)

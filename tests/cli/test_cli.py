@@ -45,3 +45,92 @@ def test_unknown_service_and_kind_are_refused() -> None:
     result = runner.invoke(app, ["sync", "--kind", "teapot"])
     assert result.exit_code == 1
     assert "unknown kind" in result.output
+
+
+STRICT_ENV = {
+    "ARCADIA_DATABASE_URL": "",
+    "ARCADIA_INVENTORY_DATABASE_URL": "",
+    "ARCADIA_AMQP_URL": "",
+    "DO_API_TOKEN": "",
+    "DO_API_TOKEN_SYNC_FULL": "",
+    "ARCADIA_JWT_SECRET": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("present", "missing"),
+    [
+        ({}, ["ARCADIA_DATABASE_URL", "ARCADIA_AMQP_URL", "DO_API_TOKEN", "ARCADIA_JWT_SECRET"]),
+        (
+            {"ARCADIA_DATABASE_URL": "postgresql://db/x", "ARCADIA_AMQP_URL": "amqp://mq/"},
+            ["DO_API_TOKEN", "ARCADIA_JWT_SECRET"],
+        ),
+        (
+            {
+                "ARCADIA_DATABASE_URL": "postgresql://db/x",
+                "DO_API_TOKEN": "t",
+                "ARCADIA_JWT_SECRET": SECRET,
+            },
+            ["ARCADIA_AMQP_URL"],
+        ),
+        (
+            {
+                "ARCADIA_DATABASE_URL": "postgresql://db/x",
+                "ARCADIA_AMQP_URL": "amqp://mq/",
+                "DO_API_TOKEN": "t",
+                "ARCADIA_JWT_SECRET": "short",
+            },
+            ["ARCADIA_JWT_SECRET"],
+        ),
+        (
+            {
+                "ARCADIA_DATABASE_URL": "postgresql://db/x",
+                "ARCADIA_AMQP_URL": "amqp://mq/",
+                "DO_API_TOKEN": "t",
+                "ARCADIA_JWT_SECRET": "arcadia-development-secret-change-me-in-production",
+            },
+            ["ARCADIA_JWT_SECRET"],
+        ),
+    ],
+)
+def test_serve_refuses_without_production_settings(
+    present: dict[str, str],
+    missing: list[str],
+    tmp_path: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env file is read
+    for name in STRICT_ENV:
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["serve", "inventory"], env=present)
+    assert result.exit_code == 2, result.output
+    for name in missing:
+        assert name in result.output
+    every = {"ARCADIA_DATABASE_URL", "ARCADIA_AMQP_URL", "DO_API_TOKEN", "ARCADIA_JWT_SECRET"}
+    for name in every - set(missing):
+        assert f"  - {name}" not in result.output
+
+
+def test_gateway_serve_names_every_service_url(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arcadia import registry
+
+    monkeypatch.chdir(tmp_path)
+    for name in registry.names():
+        monkeypatch.delenv(f"ARCADIA_{name.upper().replace('-', '_')}_URL", raising=False)
+    result = runner.invoke(app, ["serve", "gateway"], env={"ARCADIA_JWT_SECRET": SECRET})
+    assert result.exit_code == 2, result.output
+    for name in registry.names():
+        assert f"ARCADIA_{name.upper().replace('-', '_')}_URL" in result.output
+
+
+def test_one_shot_sync_needs_a_token_or_sandbox(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DO_API_TOKEN", "DO_API_TOKEN_SYNC_FULL", "DO_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["sync"], env={"ARCADIA_DATABASE_URL": "postgresql://nowhere/x"})
+    assert result.exit_code == 2, result.output
+    assert "--sandbox" in result.output and "DO_API_TOKEN" in result.output
