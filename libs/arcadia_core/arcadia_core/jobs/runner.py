@@ -6,32 +6,25 @@ import asyncio
 import inspect
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
 from croniter import croniter
-from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver, AsyncpgPoolDriver
-from pgqueuer.adapters.persistence.qb import (
-    QueryBuilderEnvironment,
-    QueryQueueBuilder,
-    QuerySchedulerBuilder,
-)
-from pgqueuer.adapters.persistence.queries import Queries
-from pgqueuer.core.executors import (
-    DatabaseRetryEntrypointExecutor,
-    EntrypointExecutorParameters,
-)
-from pgqueuer.core.qm import QueueManager
-from pgqueuer.core.sm import SchedulerManager
-from pgqueuer.domain.models import Job, Schedule
-from pgqueuer.domain.types import Channel, JobId, QueueExecutionMode
-from pgqueuer.ports.driver import Driver
+from pgqueuer import AsyncpgDriver, AsyncpgPoolDriver, QueueManager, RetryRequested
+from pgqueuer import SchedulerManager
+from pgqueuer.db import Driver
+from pgqueuer.models import Job, Schedule, TableChangedEvent
+from pgqueuer.queries import Queries
+from pgqueuer.types import Channel, JobId, QueueExecutionMode
 
+from arcadia_core.context import correlation, current_correlation_id
 from arcadia_core.db import asyncpg_dsn, dumps
-from arcadia_core.jobs.schema import NotifyingQueries, db_settings
+from arcadia_core.jobs.driver import ListeningPoolDriver
+from arcadia_core.jobs.schema import db_settings, job_queries
 
 logger = logging.getLogger("arcadia.jobs")
 
@@ -41,6 +34,11 @@ JobF = TypeVar("JobF", bound=JobFunction)
 ScheduleF = TypeVar("ScheduleF", bound=ScheduleFunction)
 
 MAX_BACKOFF = timedelta(minutes=15)
+# header of a job row carrying the correlation id of the work that enqueued it
+CORRELATION_HEADER = "correlation_id"
+# a worker cycle that fails (database away) is started again after a growing delay
+RESTART_DELAY_MIN = 0.2
+RESTART_DELAY_MAX = 5.0
 
 
 def _require_async(fn: object, what: str) -> None:
@@ -61,12 +59,21 @@ def _encode(payload: Mapping[str, Any]) -> bytes:
     return dumps(dict(payload)).encode()
 
 
+def _correlation_of(job: Job) -> str | None:
+    value = (job.headers or {}).get(CORRELATION_HEADER)
+    return value if isinstance(value, str) else None
+
+
 @dataclass(frozen=True)
 class _JobSpec:
     fn: JobFunction
     retries: int
     concurrency: int
     backoff: timedelta
+
+    def delay(self, attempts: int) -> timedelta:
+        """Wait before the retry that follows attempt number `attempts + 1`."""
+        return min(self.backoff * (2**attempts), max(MAX_BACKOFF, self.backoff))
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,24 @@ class FailedJob:
     failed_at: datetime
     error: str | None
     traceback: str | None
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    """A job row: queued (maybe waiting for a retry), picked (running) or held as failed."""
+
+    id: int
+    name: str
+    status: str
+    payload: dict[str, Any]
+    attempts: int
+    created: datetime
+    execute_after: datetime
+    correlation_id: str | None
+
+
+class _ListenerLost(ConnectionError):
+    """The worker's LISTEN connection closed (PostgreSQL restarted or the network dropped)."""
 
 
 class JobRunner:
@@ -113,6 +138,8 @@ class JobRunner:
         self._shutdown: asyncio.Event | None = None
         self._finished: asyncio.Event | None = None
         self._stop_pending = False  # stop() came before the run() task got going
+        self._wakers: set[asyncio.Task[None]] = set()
+        self.cycles = 0  # worker cycles started by run(): 1 + reconnections
 
     # -- registration -------------------------------------------------------------------------
 
@@ -177,12 +204,11 @@ class JobRunner:
     # -- database -------------------------------------------------------------------------------
 
     def _queries(self, driver: Driver) -> Queries:
-        return NotifyingQueries(
-            driver,
-            qbe=QueryBuilderEnvironment(self.settings),
-            qbq=QueryQueueBuilder(self.settings),
-            qbs=QuerySchedulerBuilder(self.settings),
-        )
+        return job_queries(driver, self.settings)
+
+    @property
+    def _application_name(self) -> str:
+        return f"arcadia-{self.service}-jobs"[:63]
 
     async def _get_pool(self) -> asyncpg.Pool:
         async with self._pool_lock:
@@ -190,10 +216,14 @@ class JobRunner:
                 self._pool = await asyncpg.create_pool(
                     self.dsn,
                     min_size=1,
-                    max_size=5,  # one is held for LISTEN while running
-                    server_settings={"application_name": f"arcadia-{self.service}-jobs"[:63]},
+                    max_size=4,
+                    timeout=10,
+                    server_settings={"application_name": self._application_name},
                 )
             return self._pool
+
+    async def _pool_queries(self) -> Queries:
+        return self._queries(AsyncpgPoolDriver(await self._get_pool()))
 
     async def close(self) -> None:
         """Close the connection pool (after `run()` has returned)."""
@@ -214,7 +244,7 @@ class JobRunner:
 
         PgQueuer's `install()` is a plain CREATE (fails the second time), so this runs its
         upgrade planner instead, which diffs the catalog and creates only what is missing,
-        under an advisory lock keyed on the schema-qualified queue table.
+        under an advisory lock (one connection: the lock is session-scoped).
         """
         connection = await asyncpg.connect(self.dsn)
         try:
@@ -229,6 +259,17 @@ class JobRunner:
                 len(plan.statements),
             )
 
+    async def _wake_workers(self, queries: Queries) -> None:
+        """NOTIFY this schema's channel: PgQueuer's trigger stays silent on UPDATEs."""
+        event = TableChangedEvent(
+            channel=Channel(self.channel),
+            operation="update",
+            sent_at=datetime.now(UTC),
+            table=self.settings.queue_table,
+            type="table_changed_event",
+        )
+        await queries.driver.notify(self.channel, event.model_dump_json())
+
     # -- producing ------------------------------------------------------------------------------
 
     async def enqueue(
@@ -242,6 +283,7 @@ class JobRunner:
     ) -> int | None:
         """Queue job `name`; return its id, or None when `dedupe_key` is already pending.
 
+        The job carries the current correlation id (`arcadia_core.context`) and runs under it.
         With `connection` (a raw asyncpg connection, e.g. from a SQLAlchemy AsyncSession:
         `(await (await session.connection()).get_raw_connection()).driver_connection`) the job
         is inserted in that connection's transaction and appears only if it commits.
@@ -249,94 +291,114 @@ class JobRunner:
         if name not in self._jobs:
             raise KeyError(f"no job {name!r} registered on {self.service}")
         key = None if dedupe_key is None else f"{name}:{dedupe_key}"
+        current = current_correlation_id()
+        headers = {CORRELATION_HEADER: str(current)} if current is not None else None
         if connection is not None:
-            driver: Driver = AsyncpgDriver(connection)
+            queries = self._queries(AsyncpgDriver(connection))
         else:
-            driver = AsyncpgPoolDriver(await self._get_pool())
-        ids = await self._queries(driver).enqueue(
+            queries = await self._pool_queries()
+        ids = await queries.enqueue(
             name,
             _encode(payload or {}),
             execute_after=delay,
             dedupe_key=key,
+            headers=headers,
             on_conflict="skip",
         )
         return None if ids[0] is None else int(ids[0])
 
     # -- consuming ------------------------------------------------------------------------------
 
-    def _job_entrypoint(self, name: str, spec: _JobSpec) -> Callable[[Job], Awaitable[None]]:
+    def _job_entrypoint(
+        self, name: str, spec: _JobSpec, queries: Queries
+    ) -> Callable[[Job], Awaitable[None]]:
         async def entrypoint(job: Job) -> None:
-            try:
-                await spec.fn(_decode(job.payload))
-            except Exception:
-                if job.attempts >= spec.retries:
-                    logger.exception(
-                        "%s: job %s #%s failed on attempt %d of %d; held as failed",
-                        self.service,
-                        name,
-                        job.id,
-                        job.attempts + 1,
-                        spec.retries + 1,
-                    )
-                else:
+            with correlation(_correlation_of(job), new_if_missing=True):
+                try:
+                    await spec.fn(_decode(job.payload))
+                except Exception as exc:
+                    if job.attempts >= spec.retries:
+                        logger.exception(
+                            "%s: job %s #%s failed on attempt %d of %d; held as failed",
+                            self.service,
+                            name,
+                            job.id,
+                            job.attempts + 1,
+                            spec.retries + 1,
+                        )
+                        raise
+                    delay = spec.delay(job.attempts)
                     logger.warning(
-                        "%s: job %s #%s failed on attempt %d of %d; will retry",
+                        "%s: job %s #%s failed on attempt %d of %d; will retry in %s",
                         self.service,
                         name,
                         job.id,
                         job.attempts + 1,
                         spec.retries + 1,
+                        delay,
                         exc_info=True,
                     )
-                raise
+                    self._wake_after(queries, delay)
+                    raise RetryRequested(delay=delay, reason=f"{type(exc).__name__}: {exc}") from exc
 
         return entrypoint
+
+    def _wake_after(self, queries: Queries, delay: timedelta) -> None:
+        """NOTIFY once a retry is due, so an idle worker does not sleep its whole poll."""
+
+        async def wake() -> None:
+            await asyncio.sleep(delay.total_seconds())
+            try:
+                await self._wake_workers(queries)
+            except Exception:
+                logger.debug("%s: could not wake job workers", self.service, exc_info=True)
+
+        task = asyncio.create_task(wake())
+        self._wakers.add(task)
+        task.add_done_callback(self._wakers.discard)
 
     def _schedule_entrypoint(
         self, name: str, spec: _ScheduleSpec
     ) -> Callable[[Schedule], Awaitable[None]]:
         async def entrypoint(schedule: Schedule) -> None:
-            try:
-                await spec.fn()
-            except Exception:
-                logger.exception("%s: schedule %s (%s) failed", self.service, name, spec.cron)
+            with correlation(None, new_if_missing=True):
+                try:
+                    await spec.fn()
+                except Exception:
+                    logger.exception("%s: schedule %s (%s) failed", self.service, name, spec.cron)
 
         return entrypoint
 
     def _queue_manager(self, queries: Queries) -> QueueManager:
-        qm = QueueManager(queries, Channel(self.settings.channel))
+        qm = QueueManager(queries, Channel(self.channel))
         for name, spec in self._jobs.items():
-            qm.register_executor(
+            qm.entrypoint(
                 name,
-                DatabaseRetryEntrypointExecutor(
-                    EntrypointExecutorParameters(
-                        concurrency_limit=spec.concurrency,
-                        func=self._job_entrypoint(name, spec),
-                        accepts_context=False,
-                        on_failure="hold",
-                    ),
-                    max_attempts=spec.retries,
-                    initial_delay=spec.backoff,
-                    max_delay=max(MAX_BACKOFF, spec.backoff),
-                ),
-            )
+                concurrency_limit=spec.concurrency,
+                accepts_context=False,
+                on_failure="hold",
+            )(self._job_entrypoint(name, spec, queries))
         return qm
 
     def _scheduler(self, queries: Queries) -> SchedulerManager:
         sm = SchedulerManager(queries)
         for name, spec in self._schedules.items():
-            register = sm.schedule(name, spec.cron, accepts_context=False)
-            register(self._schedule_entrypoint(name, spec))
+            sm.schedule(name, spec.cron, accepts_context=False)(self._schedule_entrypoint(name, spec))
         return sm
 
     async def run(self) -> None:
-        """Process jobs and schedules until `stop()`; raises if a manager fails."""
+        """Process jobs and schedules until `stop()`.
+
+        A worker cycle that ends without `stop()` (the LISTEN connection closed, a query
+        failed: PostgreSQL restarted or is away) is started again with new connections after
+        a short, growing delay, so job pickup comes back within seconds of the database.
+        """
         await self._run(mode=QueueExecutionMode.continuous, schedules=True)
 
     async def run_until_idle(self, limit: float = 30.0) -> None:
         """Process jobs (no schedules) until none is queued or waiting for a retry; for tests.
 
-        Raises TimeoutError after `limit` seconds.
+        Raises TimeoutError after `limit` seconds, and whatever a worker raises.
         """
         async with asyncio.timeout(limit):
             await self._run(mode=QueueExecutionMode.drain, schedules=False)
@@ -350,38 +412,106 @@ class JobRunner:
             shutdown.set()
         self._stop_pending = False
         try:
-            queries = self._queries(AsyncpgPoolDriver(await self._get_pool()))
-            coroutines: list[Awaitable[object]] = []
-            if self._jobs:
-                qm = self._queue_manager(queries)
-                qm.shutdown = shutdown
-                coroutines.append(
-                    qm.run(
-                        batch_size=self.batch_size,
-                        dequeue_timeout=self.poll_interval,
-                        mode=mode,
-                    )
-                )
-            if schedules and self._schedules:
-                sm = self._scheduler(queries)
-                sm.shutdown = shutdown
-                coroutines.append(sm.run())
-            if mode is QueueExecutionMode.continuous:
-                coroutines.append(shutdown.wait())
-            tasks = [asyncio.ensure_future(c) for c in coroutines]
-            raised: BaseException | None = None
-            try:
-                await asyncio.gather(*tasks)
-            except BaseException as exc:
-                raised = exc
-                raise
-            finally:
-                shutdown.set()
-                for outcome in await asyncio.gather(*tasks, return_exceptions=True):
-                    if isinstance(outcome, Exception) and outcome is not raised:
-                        logger.error("%s: job runner failed", self.service, exc_info=outcome)
+            if mode is QueueExecutionMode.drain:
+                await self._cycle(mode, schedules, shutdown)
+            else:
+                await self._supervise(schedules, shutdown)
         finally:
+            for task in list(self._wakers):
+                task.cancel()
             finished.set()
+
+    async def _supervise(self, schedules: bool, shutdown: asyncio.Event) -> None:
+        delay = RESTART_DELAY_MIN
+        outage_started: float | None = None
+        while not shutdown.is_set():
+            self.cycles += 1
+            started = time.monotonic()
+            try:
+                await self._cycle(QueueExecutionMode.continuous, schedules, shutdown)
+                if shutdown.is_set():
+                    return
+                raise _ListenerLost("the job worker stopped by itself (listener health check)")
+            except Exception as exc:
+                if shutdown.is_set():
+                    return
+                if time.monotonic() - started > 2 * RESTART_DELAY_MAX:
+                    delay = RESTART_DELAY_MIN  # it had been running fine: a new outage
+                if outage_started is None or delay == RESTART_DELAY_MIN:
+                    outage_started = time.monotonic()
+                    logger.warning(
+                        "%s: job worker lost its database connection (%s: %s); reconnecting",
+                        self.service,
+                        type(exc).__name__,
+                        exc,
+                    )
+                else:
+                    logger.debug("%s: job worker still reconnecting", self.service, exc_info=exc)
+            try:
+                async with asyncio.timeout(delay):
+                    await shutdown.wait()
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, RESTART_DELAY_MAX)
+
+    async def _cycle(
+        self, mode: QueueExecutionMode, schedules: bool, shutdown: asyncio.Event
+    ) -> None:
+        """One worker cycle on fresh connections; returns on shutdown, raises on loss."""
+        pool = await self._get_pool()
+        cycle_shutdown = asyncio.Event()
+        lost = asyncio.Event()
+
+        def listener_lost() -> None:
+            lost.set()
+            cycle_shutdown.set()
+
+        driver = ListeningPoolDriver(
+            pool,
+            self.dsn,
+            on_lost=listener_lost,
+            server_settings={"application_name": self._application_name},
+        )
+        queries = self._queries(driver)
+        coroutines: list[Awaitable[object]] = []
+        if self._jobs:
+            qm = self._queue_manager(queries)
+            qm.shutdown = cycle_shutdown
+            coroutines.append(
+                qm.run(
+                    batch_size=self.batch_size,
+                    dequeue_timeout=self.poll_interval,
+                    mode=mode,
+                    shutdown_on_listener_failure=True,
+                )
+            )
+        if schedules and self._schedules:
+            sm = self._scheduler(queries)
+            sm.shutdown = cycle_shutdown
+            coroutines.append(sm.run())
+        if not coroutines:
+            if mode is QueueExecutionMode.continuous:
+                await shutdown.wait()
+            return
+
+        async def forward_shutdown() -> None:
+            await shutdown.wait()
+            cycle_shutdown.set()
+
+        forward = asyncio.create_task(forward_shutdown())
+        tasks = [asyncio.ensure_future(c) for c in coroutines]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            cycle_shutdown.set()
+            forward.cancel()
+            outcomes = await asyncio.gather(*tasks, forward, return_exceptions=True)
+            await driver.close()
+        errors = [o for o in outcomes if isinstance(o, Exception)]
+        if errors:
+            raise errors[0]
+        if lost.is_set() and not shutdown.is_set():
+            raise _ListenerLost("the LISTEN connection closed")
 
     async def stop(self) -> None:
         """Ask `run()` to finish its in-flight jobs and return; waits for it. Not from a job.
@@ -410,43 +540,58 @@ class JobRunner:
 
     # -- operating ------------------------------------------------------------------------------
 
+    async def queued_jobs(
+        self,
+        limit: int = 100,
+        *,
+        statuses: list[str] | None = None,
+        names: list[str] | None = None,
+    ) -> list[QueuedJob]:
+        """Job rows (queued, picked, failed; `statuses` to narrow), by priority then age."""
+        queries = await self._pool_queries()
+        rows = await queries.browse_queue(
+            limit=limit,
+            statuses=statuses,  # type: ignore[arg-type]
+            entrypoints=names,
+        )
+        return [
+            QueuedJob(
+                id=int(job.id),
+                name=job.entrypoint,
+                status=job.status,
+                payload=_decode(job.payload),
+                attempts=job.attempts,
+                created=job.created,
+                execute_after=job.execute_after,
+                correlation_id=_correlation_of(job),
+            )
+            for job in rows
+        ]
+
     async def failed_jobs(self, limit: int = 100) -> list[FailedJob]:
         """Jobs held as failed after their last attempt, newest first, with their error."""
-        queue, log = self.settings.qualified.queue_table, self.settings.qualified.queue_table_log
-        pool = await self._get_pool()
-        rows = await pool.fetch(
-            f"""
-            SELECT job.id, job.entrypoint, job.payload, job.attempts, job.updated, last.traceback
-            FROM {queue} job
-            LEFT JOIN LATERAL (
-                SELECT entry.traceback FROM {log} entry
-                WHERE entry.job_id = job.id AND entry.traceback IS NOT NULL
-                ORDER BY entry.id DESC LIMIT 1
-            ) last ON TRUE
-            WHERE job.status = 'failed'
-            ORDER BY job.updated DESC, job.id DESC
-            LIMIT $1
-            """,
-            limit,
-        )
+        queries = await self._pool_queries()
+        jobs = await queries.list_failed_jobs(limit)
+        histories = await asyncio.gather(*(queries.job_log_history(job.id, 1000) for job in jobs))
         failed = []
-        for row in rows:
-            record = json.loads(row["traceback"]) if row["traceback"] else {}
-            error = f"{record['exception_type']}: {record['exception_message']}" if record else None
+        for job, history in zip(jobs, histories, strict=True):
+            last = next((e.traceback for e in reversed(history) if e.traceback), None)
             failed.append(
                 FailedJob(
-                    id=row["id"],
-                    name=row["entrypoint"],
-                    payload=_decode(row["payload"]),
-                    attempts=row["attempts"] + 1,
-                    failed_at=row["updated"],
-                    error=error,
-                    traceback=record.get("traceback"),
+                    id=int(job.id),
+                    name=job.entrypoint,
+                    payload=_decode(job.payload),
+                    attempts=job.attempts + 1,
+                    failed_at=job.updated,
+                    error=f"{last.exception_type}: {last.exception_message}" if last else None,
+                    traceback=last.traceback if last else None,
                 )
             )
+        failed.sort(key=lambda f: (f.failed_at, f.id), reverse=True)
         return failed
 
     async def requeue_failed(self, ids: list[int]) -> None:
         """Put held failed jobs back in the queue with a fresh retry budget."""
-        pool = await self._get_pool()
-        await self._queries(AsyncpgPoolDriver(pool)).requeue_jobs([JobId(i) for i in ids])
+        queries = await self._pool_queries()
+        await queries.requeue_jobs([JobId(i) for i in ids])
+        await self._wake_workers(queries)
