@@ -75,15 +75,25 @@ def decode_token(token: str, *, secret: str, audience: str) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
-    role = claims["role"]
+    # a correctly signed token is still outside input: every claim is checked for its type
+    role, subject = claims["role"], claims["sub"]
+    if not isinstance(subject, str) or not subject or not _printable(subject):
+        raise InvalidToken("sub must be a non-empty string")
     if role == PLATFORM_ADMIN:
-        return Principal.platform_admin(claims["sub"])
+        return Principal.platform_admin(subject)
     if role == TENANT:
+        tenant_id = claims.get("tenant_id")
+        if not isinstance(tenant_id, str):
+            raise InvalidToken("tenant token without a valid tenant_id")
         try:
-            return Principal.tenant(UUID(claims["tenant_id"]), claims["sub"])
-        except (KeyError, ValueError) as exc:
+            return Principal.tenant(UUID(tenant_id), subject)
+        except ValueError as exc:
             raise InvalidToken("tenant token without a valid tenant_id") from exc
-    raise InvalidToken(f"unknown role {role!r}")
+    raise InvalidToken("unknown role")
+
+
+def _printable(text: str) -> bool:
+    return len(text) <= 256 and all(c.isprintable() for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +102,11 @@ class TokenVerifier:
     audience: str
 
     def __call__(self, request: Request) -> Principal:
-        header = request.headers.get("authorization", "")
+        sent = request.headers.getlist("authorization")
+        if len(sent) > 1:
+            # which one would count is ambiguous: a proxy may check one and forward another
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "more than one Authorization header")
+        header = sent[0] if sent else ""
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(

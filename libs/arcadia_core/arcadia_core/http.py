@@ -1,20 +1,316 @@
-"""The HTTP shell every service shares: auth, health, readiness and metrics endpoints."""
+"""The HTTP shell every service shares: auth, health, readiness, metrics, errors and docs.
+
+Every error answers RFC 9457 `application/problem+json` (`type`, `title`, `status`, `detail`,
+and `errors` for validation), bad input is a 4xx, and an unexpected error is a 500 problem that
+keeps the connection open (a 500 that closes a keep-alive connection would break the gateway's
+next request). The OpenAPI document says so for every operation. `/docs` serves Swagger UI from
+the `swagger-ui-bundle` package: it renders with no internet.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
-from fastapi.responses import JSONResponse
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from arcadia_core.auth import TokenVerifier
+from arcadia_core.auth import TokenVerifier, current_principal, platform_admin
 from arcadia_core.settings import ArcadiaSettings
+
+log = logging.getLogger(__name__)
 
 ReadyCheck = Callable[[], Awaitable[None]]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+PROBLEM_JSON = "application/problem+json"
+SWAGGER_ASSETS = "/static/swagger-ui"
+RETRY_AFTER_SECONDS = 5
+
+
+# --- problem details -------------------------------------------------------------------------
+
+
+def problem_body(
+    status: int, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        # ensure_ascii: a lone surrogate echoed from input must never fail the error response
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    """An RFC 9457 problem response."""
+    return ProblemResponse(problem_body(status, detail, errors=errors), status, headers=headers)
+
+
+def _validation_errors(raw: Iterable[Any]) -> list[dict[str, Any]]:
+    """Where and why, without echoing the input back (it may hold anything)."""
+    errors = []
+    for error in raw:
+        loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
+        errors.append({"loc": loc, "msg": str(error.get("msg", "")), "type": error.get("type")})
+    return errors
+
+
+async def _http_exception(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    errors = exc.detail if isinstance(exc.detail, list) else None
+    headers = dict(exc.headers) if exc.headers else None
+    return problem(exc.status_code, detail, errors=errors, headers=headers)
+
+
+async def _validation_exception(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return problem(422, "the request is not valid", errors=_validation_errors(exc.errors()))
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    """A dependency (the database) that cannot be reached: 503, not a bug."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError):
+        return True
+    return isinstance(exc, ConnectionError | asyncio.TimeoutError)
+
+
+def unexpected_error_response(exc: BaseException) -> ProblemResponse:
+    if _is_unavailable(exc):
+        return problem(
+            503,
+            "a dependency is unavailable; retry later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(exc, sa_exc.DataError):
+        return problem(400, "the database refused a value of this request")
+    return problem(500, "unexpected error; it has been logged")
+
+
+class ProblemMiddleware:
+    """Turns an unhandled exception into a problem response *inside* the app.
+
+    Starlette's outermost error middleware re-raises after answering, and uvicorn then closes the
+    connection; a client that reuses it (the gateway's pool) gets its next request dropped. Here
+    the exception stops: it is logged, answered, and the connection stays usable.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            response = unexpected_error_response(exc)
+            if response.status_code >= 500:
+                log.exception("%s %s failed", scope.get("method"), scope.get("path"), exc_info=exc)
+            await response(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_exception)
+    app.add_middleware(ProblemMiddleware)
+
+
+# --- OpenAPI: the errors each operation can answer -------------------------------------------
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": ["string", "null"]},
+                },
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad request (a malformed cursor, header or path)",
+    401: "Missing or invalid bearer token",
+    403: "Platform admins only",
+    404: "Not found (or not yours)",
+    409: "Conflict with the current state",
+    422: "Validation failed: `errors` says where and why",
+    502: "The owning service answered badly",
+    503: "A dependency is unavailable; see Retry-After",
+    504: "The owning service did not answer in time",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """For `responses=` on a route: problem responses with the given statuses."""
+    return {
+        status: {
+            "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def add_problem_responses(operation: dict[str, Any], statuses: Iterable[int]) -> None:
+    """Document problem responses on an OpenAPI operation (replacing FastAPI's 422 shape)."""
+    responses = operation.setdefault("responses", {})
+    for status, response in problem_responses(*statuses).items():
+        key = str(status)
+        if key == "422" or key not in responses:
+            responses[key] = response
+
+
+def _dependency_calls(dependant: Dependant) -> set[Any]:
+    calls = {dependant.call}
+    for sub in dependant.dependencies:
+        calls |= _dependency_calls(sub)
+    return calls
+
+
+def _route_errors(route: APIRoute) -> set[int]:
+    calls = _dependency_calls(route.dependant)
+    statuses: set[int] = set()
+    if current_principal in calls or platform_admin in calls:
+        statuses |= {400, 401}
+    if platform_admin in calls:
+        statuses.add(403)
+    if route.dependant.path_params:
+        statuses.add(404)
+    if (
+        route.dependant.path_params
+        or route.dependant.query_params
+        or route.dependant.header_params
+        or route.dependant.body_params
+    ):
+        statuses.add(422)
+    if route.path.startswith("/api/"):
+        statuses |= {400, 503}
+    return statuses
+
+
+def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        routes = {
+            (route.path_format, method.lower()): route
+            for route in app.routes
+            if isinstance(route, APIRoute)
+            for method in route.methods or ()
+        }
+        for path, item in document.get("paths", {}).items():
+            for method, operation in item.items():
+                route = routes.get((path, method))
+                if route is not None:
+                    add_problem_responses(operation, sorted(_route_errors(route)))
+        app.openapi_schema = document
+        return document
+
+    return openapi
+
+
+# --- docs that work offline -----------------------------------------------------------------
+
+
+def swagger_assets() -> StaticFiles:
+    from swagger_ui_bundle import swagger_ui_path
+
+    return StaticFiles(directory=str(swagger_ui_path))
+
+
+def swagger_page(openapi_url: str, title: str) -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=title,
+        swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_ASSETS}/favicon-32x32.png",
+    )
+
+
+def mount_docs(app: FastAPI, *, openapi_url: str = "/openapi.json") -> None:
+    """`/docs` (Swagger UI) with its assets served by this app, not by a CDN."""
+    app.mount(SWAGGER_ASSETS, swagger_assets(), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return swagger_page(openapi_url, app.title)
+
+
+# --- the shell ------------------------------------------------------------------------------
 
 
 def ops_router(ready_checks: dict[str, ReadyCheck]) -> APIRouter:
@@ -24,17 +320,28 @@ def ops_router(ready_checks: dict[str, ReadyCheck]) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: every dependency answers")
+    @router.get(
+        "/readyz",
+        summary="Readiness: every dependency answers",
+        responses={503: {"description": "Names the dependencies that are down"}},
+    )
     async def readyz() -> Response:
-        failures: dict[str, str] = {}
+        down: list[str] = []
         for name, check in ready_checks.items():
             try:
                 await check()
             except Exception as exc:
-                failures[name] = f"{type(exc).__name__}: {exc}"
-        if failures:
-            return JSONResponse({"status": "unavailable", "failures": failures}, status_code=503)
-        return JSONResponse({"status": "ready", "checks": sorted(ready_checks)})
+                # the error text stays in the log: it may name hosts, users or databases
+                log.warning("readiness: %s is down: %s: %s", name, type(exc).__name__, exc)
+                down.append(name)
+        checks = {name: ("down" if name in down else "ok") for name in sorted(ready_checks)}
+        if down:
+            return JSONResponse(
+                {"status": "unavailable", "down": sorted(down), "checks": checks},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return JSONResponse({"status": "ready", "checks": checks})
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -61,13 +368,17 @@ def service_app(
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/openapi.json" if own_docs else None,
-        docs_url="/docs" if own_docs else None,
-        redoc_url="/redoc" if own_docs else None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.token_verifier = TokenVerifier(settings.jwt_secret, settings.jwt_audience)
     for key, value in (state or {}).items():
         setattr(app.state, key, value)
+    install_problem_handlers(app)
     app.include_router(ops_router(ready_checks))
     for router in routers:
         app.include_router(router)
+    if own_docs:
+        app.openapi = problem_openapi(app)  # type: ignore[method-assign]
+        mount_docs(app)
     return app

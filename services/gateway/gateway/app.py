@@ -1,29 +1,46 @@
 """The gateway: one scoped REST API in front of every service. It owns no data.
 
-It authenticates each request (an invalid token never reaches a service), then forwards it with
-the caller's token to the owning service, which applies the tenant scope itself.
+It authenticates each request (an invalid token never reaches a service), checks and normalizes
+the path, then forwards it with the caller's token to the owning service, which applies the
+tenant scope itself. The routing table comes from the service registry (path prefix under
+/api/v1 → service name); this package never imports the registry itself.
+
+Errors are RFC 9457 problems like every service's: a service that cannot be reached answers 503
+with `Retry-After`, one that does not answer in time 504, one that answers badly 502. A pooled
+connection the upstream closed is retried once on a fresh one, so one failed request never
+poisons the next.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, HTTPException, Request, Response, status
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from arcadia_core.auth import current_principal
-from arcadia_core.http import service_app
+from arcadia_core.http import (
+    RETRY_AFTER_SECONDS,
+    mount_docs,
+    problem,
+    service_app,
+)
 from arcadia_core.settings import ArcadiaSettings
-from gateway.openapi import merged_openapi
-from gateway.routes import ROUTES, service_for
+from gateway.openapi import merged_asyncapi_index, merged_openapi
+from gateway.routes import UnsafePath, encoded, normalized_path, service_for
+
+log = logging.getLogger(__name__)
 
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
+    "proxy-connection",
     "transfer-encoding",
     "te",
     "trailer",
@@ -32,44 +49,89 @@ HOP_BY_HOP = {
     "content-length",
     "content-encoding",
 }
+REQUEST_ID = "x-request-id"
+_REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# methods safe to send again when a pooled connection turns out to be closed
+IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 
 
 def upstream_clients(
-    settings: ArcadiaSettings, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+    settings: ArcadiaSettings,
+    services: Iterable[str],
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> dict[str, httpx.AsyncClient]:
     """A client per service: in-process transports when given, else ARCADIA_<SERVICE>_URL."""
     clients: dict[str, httpx.AsyncClient] = {}
-    for name in sorted(set(ROUTES.values())):
+    for name in sorted(set(services)):
         transport = (transports or {}).get(name)
         if transport is not None:
             clients[name] = httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
             continue
         url = settings.service_url(name)
         if not url:
-            raise RuntimeError(f"the gateway needs ARCADIA_{name.upper()}_URL")
-        clients[name] = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(60.0))
+            raise RuntimeError(f"the gateway needs ARCADIA_{name.upper().replace('-', '_')}_URL")
+        clients[name] = httpx.AsyncClient(
+            base_url=url,
+            timeout=httpx.Timeout(60.0, connect=5.0),
+            transport=httpx.AsyncHTTPTransport(retries=1),
+        )
     return clients
 
 
-def create_app(settings: ArcadiaSettings, upstreams: dict[str, httpx.AsyncClient]) -> FastAPI:
+def request_id(request: Request) -> str:
+    """The caller's X-Request-Id when it is a sane token, else a new one."""
+    sent = request.headers.get(REQUEST_ID, "")
+    return sent if _REQUEST_ID_SHAPE.match(sent) else uuid.uuid4().hex
+
+
+def _location(value: str, upstream: httpx.URL) -> str | None:
+    """A redirect target as the caller may see it: never the upstream's own address."""
+    try:
+        target = upstream.join(value)
+    except httpx.InvalidURL:
+        return None
+    if (target.scheme, target.host, target.port) != (upstream.scheme, upstream.host, upstream.port):
+        return value  # somewhere else entirely: nothing internal in it
+    path = target.raw_path.decode("ascii", "replace")
+    prefix = upstream.raw_path.decode("ascii", "replace").rstrip("/")
+    if prefix and path.startswith(prefix):
+        path = path[len(prefix) :] or "/"
+    return path
+
+
+def create_app(
+    settings: ArcadiaSettings,
+    upstreams: dict[str, httpx.AsyncClient],
+    routes: dict[str, str],
+) -> FastAPI:
+    """`routes`: path prefix under /api/v1 → service name (`arcadia.registry.gateway_routes()`)."""
+    unknown = sorted(set(routes.values()) - set(upstreams))
+    if unknown:
+        raise ValueError(f"routes name services without an upstream client: {', '.join(unknown)}")
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         for client in upstreams.values():
             await client.aclose()
 
-    async def upstreams_ready() -> None:
-        for name, client in upstreams.items():
-            response = await client.get("/readyz")
+    def ready_check(name: str, client: httpx.AsyncClient) -> Any:
+        async def check() -> None:
+            response = await client.get("/readyz", timeout=5.0)
             if response.status_code != 200:
-                raise RuntimeError(f"{name} is not ready: {response.text}")
+                raise RuntimeError(f"{name} answered {response.status_code}")
+
+        return check
 
     app = service_app(
         title="ArcadiaCloud API",
-        description="Inventory, billing, metering, invoicing and drift behind one scoped API.",
+        description=(
+            "Inventory, billing, metering, invoicing and drift behind one scoped API. "
+            "Errors are RFC 9457 `application/problem+json`."
+        ),
         settings=settings,
         routers=[],
-        ready_checks={"upstreams": upstreams_ready},
+        ready_checks={name: ready_check(name, client) for name, client in upstreams.items()},
         lifespan=lifespan,
         own_docs=False,
     )
@@ -79,13 +141,43 @@ def create_app(settings: ArcadiaSettings, upstreams: dict[str, httpx.AsyncClient
         "paths": {},
     }
 
+    @app.middleware("http")
+    async def request_ids(request: Request, call_next: Any) -> Response:
+        rid = request_id(request)
+        request.state.request_id = rid
+        response: Response = await call_next(request)
+        response.headers[REQUEST_ID] = rid
+        return response
+
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:
         return JSONResponse(await merged_openapi(upstreams, base_openapi))
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+    mount_docs(app)
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_index() -> JSONResponse:
+        return JSONResponse(await merged_asyncapi_index(upstreams))
+
+    @app.get("/asyncapi/{service}.json", include_in_schema=False)
+    async def asyncapi(service: str) -> Response:
+        client = upstreams.get(service)
+        if client is None:
+            return problem(404, "no such service")
+        try:
+            response = await client.get("/asyncapi.json", timeout=10.0)
+        except httpx.HTTPError:
+            return _unavailable(service)
+        if response.status_code != 200:
+            return problem(502, f"{service} has no AsyncAPI document")
+        return Response(response.content, media_type="application/json")
+
+    @app.get("/docs/asyncapi", include_in_schema=False)
+    async def asyncapi_links() -> HTMLResponse:
+        links = "".join(
+            f'<li><a href="/asyncapi/{name}.json">{name}</a></li>' for name in sorted(upstreams)
+        )
+        return HTMLResponse(f"<h1>AsyncAPI documents</h1><ul>{links}</ul>")
 
     @app.api_route(
         "/api/v1/{path:path}",
@@ -93,31 +185,63 @@ def create_app(settings: ArcadiaSettings, upstreams: dict[str, httpx.AsyncClient
         include_in_schema=False,
     )
     async def forward(request: Request, path: str) -> Response:
+        try:
+            normalized = normalized_path(request.url.path, request.scope.get("raw_path"))
+        except UnsafePath as exc:
+            return problem(400, f"refused: {exc}")
         current_principal(request)
-        service = service_for(request.url.path)
+        service = service_for(routes, normalized)
         if service is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such route: {request.url.path}")
+            return problem(404, "no such route")
         client = upstreams[service]
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        headers[REQUEST_ID] = request.state.request_id
         try:
-            upstream = await client.request(
-                request.method,
-                request.url.path,
-                params=request.url.query,
-                content=await request.body(),
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            raise HTTPException(
-                status.HTTP_502_BAD_GATEWAY, f"{service} did not answer: {type(exc).__name__}"
-            ) from exc
+            url = httpx.URL(path=encoded(normalized), query=request.scope.get("query_string", b""))
+        except httpx.InvalidURL:
+            return problem(400, "refused: a malformed URL")
+        body = await request.body()
+        upstream = None
+        for attempt in (1, 2):
+            try:
+                upstream = await client.request(request.method, url, content=body, headers=headers)
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+                return _unavailable(service)
+            except httpx.TimeoutException:
+                return problem(504, f"{service} did not answer in time")
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                # a pooled connection the upstream had closed: once more on a fresh one
+                retry = isinstance(exc, httpx.WriteError) or request.method in IDEMPOTENT
+                if attempt == 2 or not retry:
+                    log.warning("%s: %s %s failed: %r", service, request.method, normalized, exc)
+                    return problem(502, f"{service} closed the connection")
+            except httpx.InvalidURL:
+                return problem(400, "refused: a malformed URL")
+            except httpx.HTTPError as exc:
+                log.warning("%s: %s %s failed: %r", service, request.method, normalized, exc)
+                return problem(502, f"{service} did not answer properly")
+        assert upstream is not None
+        response_headers = {
+            k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP | {"location"}
+        }
+        if "location" in upstream.headers:
+            location = _location(upstream.headers["location"], client.base_url)
+            if location is not None:
+                response_headers["location"] = location
         return Response(
-            content=upstream.content,
-            status_code=upstream.status_code,
-            headers={k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP},
+            content=upstream.content, status_code=upstream.status_code, headers=response_headers
         )
 
     return app
+
+
+def _unavailable(service: str) -> Response:
+    return problem(
+        503,
+        f"{service} is unavailable; retry later",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 __all__ = ["create_app", "upstream_clients"]

@@ -1,4 +1,5 @@
-"""One OpenAPI document for the whole API, merged from every upstream service's own."""
+"""One OpenAPI document for the whole API, merged from every upstream service's own, and an
+index of every service's AsyncAPI document."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from typing import Any
 
 import httpx
 
+from arcadia_core.http import PROBLEM_SCHEMA, add_problem_responses
+
 log = logging.getLogger(__name__)
+
+# What the gateway itself may answer on any forwarded operation: a refused path or header
+# (400), a bad token (401), and an owning service that answers badly, not at all, or too late.
+GATEWAY_ERRORS = (400, 401, 502, 503, 504)
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 async def merged_openapi(
@@ -36,5 +44,27 @@ async def merged_openapi(
         for path, item in spec.get("paths", {}).items():
             if path.startswith("/api/"):
                 document["paths"][path] = item
+                for method, operation in item.items():
+                    if method in METHODS and isinstance(operation, dict):
+                        add_problem_responses(operation, GATEWAY_ERRORS)
         document["components"]["schemas"].update(spec.get("components", {}).get("schemas", {}))
+    document["components"]["schemas"]["Problem"] = PROBLEM_SCHEMA
     return document
+
+
+async def merged_asyncapi_index(upstreams: dict[str, httpx.AsyncClient]) -> dict[str, Any]:
+    """Every service's AsyncAPI document: where it is, and the channels it names."""
+    services: dict[str, Any] = {}
+    for name, client in sorted(upstreams.items()):
+        entry: dict[str, Any] = {"url": f"/asyncapi/{name}.json"}
+        try:
+            response = await client.get("/asyncapi.json", timeout=10.0)
+            response.raise_for_status()
+            spec = response.json()
+            entry["asyncapi"] = spec.get("asyncapi")
+            entry["channels"] = sorted(spec.get("channels", {}))
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            log.warning("no AsyncAPI from %s: %s", name, exc)
+            entry["available"] = False
+        services[name] = entry
+    return {"services": services}
