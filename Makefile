@@ -2,12 +2,15 @@
 #   make run   - install, then the all-in-one demo against the DigitalOcean sandbox on :8000
 #   make test  - install, then the whole test suite (real PostgreSQL and RabbitMQ; see README)
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else a private copy in .tools/ (a virtual environment, so it works where
+# `pip install --user` is refused: Debian 12, Ubuntu, Homebrew Pythons are "externally managed")
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 
 .PHONY: setup run test lint bench clean
 
-$(UV):
-	$(PYTHON) -m pip install --user --quiet uv
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 setup: $(UV)
 	$(UV) sync --locked --quiet
@@ -27,4 +30,4 @@ bench: setup
 	$(UV) run python -m bench
 
 clean:
-	rm -rf .arcadia .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .arcadia .tools .pytest_cache .mypy_cache .ruff_cache

@@ -22,15 +22,16 @@ delay; see `arcadia_core.bus.errors`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from pydantic import ValidationError
 
 from arcadia_core.bus.errors import Unprocessable
 from arcadia_core.bus.ports import Subscription
-from arcadia_core.events import Envelope, EventPayload
+from arcadia_core.events import CatchUpRequested, Envelope, EventPayload
 
 P = TypeVar("P", bound=EventPayload)
 W = TypeVar("W", bound="InboxUnitOfWork")
@@ -87,3 +88,28 @@ def consume(
             await work.commit()
 
     return Subscription(service, model.EVENT_TYPE, handle)
+
+
+_CATCH_UP = UUID("3f0f6a52-0c55-4a4b-9a57-1d7b0c1e6b90")
+CATCH_UP_MARKER = "catch-up"
+
+
+class _EmittingUnitOfWork(InboxUnitOfWork, Protocol):
+    def emit(self, *payloads: EventPayload) -> None: ...
+
+
+async def request_catch_up_once(
+    service: str, uow: Callable[[], _EmittingUnitOfWork], now: datetime
+) -> bool:
+    """On a service's first start, ask the inventory to republish every resource.
+
+    The request is remembered in the service's own inbox (a fixed marker id), so it is sent
+    once per database however many replicas start together; the projection's version gate
+    makes the replay harmless. To rebuild a projection later, run `arcadia republish`.
+    """
+    async with uow() as work:
+        if not await work.claim_event(CATCH_UP_MARKER, uuid5(_CATCH_UP, service)):
+            return False
+        work.emit(CatchUpRequested(service=service, requested_at=now))
+        await work.commit()
+    return True

@@ -1,4 +1,5 @@
-"""drift.detected lands in the resource's audit log, once however often it is delivered."""
+"""The inventory's consumers: drift lands in the audit log once, a deployment classifies its
+project, a catch-up request republishes; what cannot be applied is refused, never acked."""
 
 from __future__ import annotations
 
@@ -6,13 +7,37 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
-from arcadia_core.events import DriftDetected
-from inventory.adapters.tables import cloud_resource_events
+from arcadia_core.bus.errors import Unprocessable
+from arcadia_core.bus.ports import Subscription
+from arcadia_core.events import (
+    CatchUpRequested,
+    DeploymentChanged,
+    DriftDetected,
+    Envelope,
+    ResourceSynced,
+)
+from inventory.adapters.tables import cloud_resource_events, outbox
 from inventory.bootstrap import Inventory
-from inventory.consumers import on_drift_detected
 from inventory.usecases.sync import Summary
+
+
+def handler(inventory: Inventory, event_type: str) -> Subscription:
+    (subscription,) = [s for s in inventory.subscriptions() if s.event_type == event_type]
+    return subscription
+
+
+def drift(resource_id: object) -> Envelope:
+    return DriftDetected(
+        drift_id=uuid4(),
+        resource_id=resource_id,  # type: ignore[arg-type]
+        field="size_slug",
+        desired="s-1vcpu-2gb",
+        actual="s-2vcpu-4gb",
+        detected_at=datetime(2026, 4, 20, 10, 20, tzinfo=UTC),
+    ).envelope(producer="drift")
 
 
 async def test_drift_detected_is_appended_once(
@@ -21,17 +46,11 @@ async def test_drift_detected_is_appended_once(
     await sync("droplet")
     async with inventory.uow() as work:
         droplet = (await work.resources.by_kind("droplet"))["512340101"]
-    envelope = DriftDetected(
-        drift_id=uuid4(),
-        resource_id=droplet.id,
-        field="size_slug",
-        desired="s-1vcpu-2gb",
-        actual="s-2vcpu-4gb",
-        detected_at=datetime(2026, 4, 20, 10, 20, tzinfo=UTC),
-    ).envelope(producer="drift")
+    envelope = drift(droplet.id)
+    consume = handler(inventory, "drift.detected").handler
 
     for _ in range(3):  # at-least-once delivery: repeats must not duplicate the entry
-        await on_drift_detected(envelope, inventory.uow)
+        await consume(envelope)
 
     async with inventory.sessions() as session:
         rows = (
@@ -56,15 +75,102 @@ async def test_drift_detected_is_appended_once(
     ]
 
 
-async def test_drift_for_an_unknown_resource_is_ignored(inventory: Inventory) -> None:
-    envelope = DriftDetected(
-        drift_id=uuid4(),
-        resource_id=uuid4(),
-        field="region",
-        desired="syd1",
-        actual="sgp1",
-        detected_at=datetime(2026, 4, 20, tzinfo=UTC),
-    ).envelope(producer="drift")
-    await on_drift_detected(envelope, inventory.uow)
+async def test_drift_for_an_unknown_resource_is_refused_not_acked(inventory: Inventory) -> None:
+    with pytest.raises(Unprocessable, match="never held"):
+        await handler(inventory, "drift.detected").handler(drift(uuid4()))
     async with inventory.sessions() as session:
         assert (await session.execute(select(cloud_resource_events))).first() is None
+
+
+@pytest.mark.parametrize("version", [2, 99])
+async def test_a_newer_schema_version_is_refused(inventory: Inventory, version: int) -> None:
+    envelope = drift(uuid4()).model_copy(update={"schema_version": version})
+    with pytest.raises(Unprocessable, match="newer"):
+        await handler(inventory, "drift.detected").handler(envelope)
+
+
+async def test_an_invalid_payload_is_refused(inventory: Inventory) -> None:
+    envelope = drift(uuid4()).model_copy(update={"payload": {"resource_id": "not-a-uuid"}})
+    with pytest.raises(Unprocessable, match="invalid"):
+        await handler(inventory, "drift.detected").handler(envelope)
+
+
+async def test_deployment_changed_classifies_its_project_and_releases_the_old_one(
+    inventory: Inventory, sync: Callable[[str], Awaitable[Summary]]
+) -> None:
+    await sync("projects")
+    await sync("droplet")
+    tenant, deployment = uuid4(), uuid4()
+    consume = handler(inventory, "deployment.changed").handler
+
+    def change(project: str | None, version: int, active: bool = True) -> Envelope:
+        return DeploymentChanged(
+            deployment_id=deployment,
+            tenant_id=tenant,
+            name="pilot",
+            do_project=project,
+            active=active,
+            version=version,
+        ).envelope(producer="invoicing")
+
+    await consume(change("pilot-tenant", 1))
+    async with inventory.uow() as work:
+        projects = {p.name: p for p in (await work.projects.all()).values()}
+        droplets = (await work.resources.by_kind("droplet")).values()
+    assert (projects["pilot-tenant"].tenant_id, projects["pilot-tenant"].deployment_id) == (
+        tenant,
+        deployment,
+    )
+    pilot = [d for d in droplets if d.project_id == projects["pilot-tenant"].id]
+    assert pilot and all(d.deployment_id == deployment for d in pilot)
+
+    await consume(change("acme-prod", 2))
+    async with inventory.uow() as work:
+        projects = {p.name: p for p in (await work.projects.all()).values()}
+    assert projects["pilot-tenant"].deployment_id is None
+    assert projects["acme-prod"].deployment_id == deployment
+
+    await consume(change(None, 3, active=False))
+    async with inventory.uow() as work:
+        projects = {p.name: p for p in (await work.projects.all()).values()}
+    assert projects["acme-prod"].deployment_id is None
+
+
+async def test_deployment_in_a_project_not_mirrored_is_refused(inventory: Inventory) -> None:
+    envelope = DeploymentChanged(
+        deployment_id=uuid4(),
+        tenant_id=uuid4(),
+        name="ghost",
+        do_project="no-such-project",
+        active=True,
+        version=1,
+    ).envelope(producer="invoicing")
+    with pytest.raises(Unprocessable, match="no-such-project"):
+        await handler(inventory, "deployment.changed").handler(envelope)
+
+
+async def test_catch_up_request_republishes_every_resource_at_its_version(
+    inventory: Inventory, sync: Callable[[str], Awaitable[Summary]]
+) -> None:
+    await sync("droplet")
+    async with inventory.uow() as work:
+        held = {r.id: r.version for r in (await work.resources.by_kind("droplet")).values()}
+    async with inventory.sessions() as session:
+        before = int(await session.scalar(select(func.max(outbox.c.id))) or 0)
+
+    request = CatchUpRequested(service="metering", requested_at=datetime.now(UTC))
+    await handler(inventory, "catchup.requested").handler(request.envelope(producer="metering"))
+
+    async with inventory.sessions() as session:
+        rows = (
+            (await session.execute(select(outbox.c.envelope).where(outbox.c.id > before)))
+            .scalars()
+            .all()
+        )
+    republished = {
+        payload.resource_id: payload.version
+        for payload in (
+            ResourceSynced.model_validate(Envelope.model_validate(row).payload) for row in rows
+        )
+    }
+    assert republished == held
