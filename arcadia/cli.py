@@ -17,6 +17,7 @@ from uuid import UUID
 
 import typer
 
+from arcadia.commands import drift as drift_commands
 from arcadia.commands import sandbox as sandbox_commands
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sandbox_commands.app, name="sandbox")
+app.add_typer(drift_commands.app, name="drift")
 
 SERVICES_HELP = "inventory, billing-ingest, metering, invoicing, drift or gateway"
 VERBOSE = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")]

@@ -15,6 +15,8 @@ from arcadia_core.service import ServiceDefinition
 # Shutdown runs in reverse.
 SERVICES: dict[str, str] = {
     "inventory": "inventory.bootstrap",
+    "drift": "drift.bootstrap",
+    "metering": "metering.bootstrap",
 }
 
 GATEWAY = "gateway"

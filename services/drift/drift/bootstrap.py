@@ -1,0 +1,175 @@
+"""The drift service's composition root: adapters built once, handed to every entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid5
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from arcadia_core.bus.ports import Bus, Subscription
+from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
+from arcadia_core.events import (
+    CatchUpRequested,
+    DriftDetected,
+    DriftResolved,
+    ResourceDeleted,
+    ResourceSynced,
+)
+from arcadia_core.http import service_app
+from arcadia_core.jobs import JobRunner
+from arcadia_core.migrations import upgrade_async
+from arcadia_core.outbox import OutboxRelay
+from arcadia_core.service import Clock, ServiceContext, ServiceDefinition, utc_now
+from drift import api, consumers
+from drift.adapters import queries
+from drift.adapters.tables import SCHEMA, outbox
+from drift.adapters.unit_of_work import SqlUnitOfWork
+from drift.config import DriftSettings
+from drift.jobs import register_housekeeping, register_jobs
+
+SERVICE = "drift"
+MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLICATIONS = {
+    model.EVENT_TYPE: model for model in (DriftDetected, DriftResolved, CatchUpRequested)
+}
+
+logger = logging.getLogger("drift")
+
+CATCH_UP_MARKER = "catch-up"
+CATCH_UP_NAMESPACE = UUID("3f0f6a52-0c55-4a4b-9a57-1d7b0c1e6b90")
+
+
+async def migrate(database_url: str) -> None:
+    """Apply the drift migrations and install its job tables (idempotent)."""
+    await upgrade_async(MIGRATIONS, database_url, SCHEMA)
+    runner = JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE)
+    try:
+        await runner.install()
+    finally:
+        await runner.close()
+
+
+@dataclass
+class Drift:
+    settings: DriftSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay
+    jobs: JobRunner
+    clock: Clock = field(default=utc_now)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _asyncapi: dict[str, Any] | None = None
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, on_commit=self.relay.wake)
+
+    def subscriptions(self) -> list[Subscription]:
+        return consumers.subscriptions(self.uow, self.clock)
+
+    async def request_catch_up(self) -> bool:
+        """On the first start against a database, ask the inventory to republish every resource.
+
+        The request is remembered in the inbox under a fixed marker id, so it is sent once
+        however many replicas start together; the projection's version gate makes the replay
+        harmless. True when the request was written to the outbox now.
+        """
+        async with self.uow() as work:
+            if not await work.claim_event(CATCH_UP_MARKER, uuid5(CATCH_UP_NAMESPACE, SERVICE)):
+                return False
+            work.emit(CatchUpRequested(service=SERVICE, requested_at=self.clock()))
+            await work.commit()
+        logger.info("drift: first start; asked the inventory to republish its resources")
+        return True
+
+    async def start(self, *, run_jobs: bool = True) -> None:
+        """Relay the outbox and (unless `run_jobs` is off) run the hourly sweep."""
+        await self.request_catch_up()
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="drift-outbox-relay"))
+        if run_jobs:
+            self._tasks.append(asyncio.create_task(self.jobs.run(), name="drift-jobs"))
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        await self.jobs.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        self._tasks.clear()
+        await self.jobs.close()
+        await self.engine.dispose()
+
+    async def ready(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def asyncapi(self) -> dict[str, Any]:
+        """This service's AsyncAPI document: what it publishes and what it consumes."""
+        if self._asyncapi is None:
+            bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
+            for subscription in self.subscriptions():
+                bus.subscribe(subscription)
+            bus.declare_publications(PUBLICATIONS)
+            self._asyncapi = asyncapi_schema(bus)
+        return self._asyncapi
+
+    def app(self) -> FastAPI:
+        app = service_app(
+            title="ArcadiaCloud drift",
+            description="Desired state against live state, field by field; the drift inbox.",
+            settings=self.settings,
+            routers=[api.router],
+            ready_checks={"database": self.ready},
+            state={"container": self},
+        )
+        app.add_exception_handler(queries.InvalidCursor, api.invalid_cursor)
+
+        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
+        async def asyncapi() -> dict[str, Any]:
+            return self.asyncapi()
+
+        return app
+
+
+def build(settings: DriftSettings, bus: Bus, *, database_url: str, clock: Clock = utc_now) -> Drift:
+    engine = create_engine(database_url, schema=SCHEMA)
+    service = Drift(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        relay=OutboxRelay(engine, outbox, bus),
+        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+        clock=clock,
+    )
+    register_jobs(service.jobs, uow=service.uow, clock=service.clock)
+    register_housekeeping(service.jobs, service.relay)
+    return service
+
+
+def build_service(context: ServiceContext) -> Drift:
+    settings = context.settings
+    if not isinstance(settings, DriftSettings):
+        settings = DriftSettings()
+    return build(settings, context.bus, database_url=context.database_url, clock=context.clock)
+
+
+DEFINITION = ServiceDefinition(
+    name=SERVICE,
+    schema=SCHEMA,
+    settings=DriftSettings,
+    migrate=migrate,
+    build=build_service,
+    routes=("/provisioned", "/drift"),
+    publishes=(DriftDetected, DriftResolved, CatchUpRequested),
+    consumes=(ResourceSynced.EVENT_TYPE, ResourceDeleted.EVENT_TYPE),
+    calls_digitalocean=False,
+    description="Desired state against live state, field by field; the drift inbox.",
+)

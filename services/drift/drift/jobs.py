@@ -1,0 +1,48 @@
+"""Scheduled jobs: the hourly sweep at :20 (after the :15 syncs) and housekeeping."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from arcadia_core.jobs import JobRunner
+from arcadia_core.outbox import OutboxRelay
+from drift.ports import Clock, UnitOfWorkFactory
+from drift.usecases.detect import detect_all
+
+logger = logging.getLogger("drift.jobs")
+
+DETECT_ALL = "drift.detect_all"
+DETECT_CRON = "20 * * * *"
+OUTBOX_RETENTION = timedelta(days=7)
+
+
+def register_jobs(runner: JobRunner, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    async def run_detect_all(_: dict[str, Any] | None = None) -> None:
+        summary = await detect_all(uow=uow, clock=clock)
+        logger.info(
+            "drift sweep: %d resources, %d drifted fields, %d opened, %d closed, %d failed",
+            summary.resources,
+            summary.drifted_fields,
+            summary.opened,
+            summary.closed,
+            summary.failed,
+        )
+        if summary.failed:
+            raise RuntimeError(f"drift detection failed for {summary.failed} resource(s)")
+
+    async def tick() -> None:
+        await runner.enqueue(DETECT_ALL, {}, dedupe_key="pending")
+
+    runner.job(DETECT_ALL, retries=3)(run_detect_all)
+    runner.schedule(f"{DETECT_ALL}.tick", DETECT_CRON)(tick)
+
+
+def register_housekeeping(runner: JobRunner, relay: OutboxRelay) -> None:
+    """Sent outbox rows are kept a week, then deleted daily."""
+
+    async def purge_outbox() -> None:
+        await relay.purge_sent(OUTBOX_RETENTION)
+
+    runner.schedule("drift.outbox.purge", "27 4 * * *")(purge_outbox)
