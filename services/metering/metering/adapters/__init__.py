@@ -1,0 +1,1 @@
+"""Metering's adapters: SQL tables, repositories and queries."""

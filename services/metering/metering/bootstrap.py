@@ -1,0 +1,148 @@
+"""Metering's composition root: real adapters built once, handed to every entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from arcadia_core.bus.ports import Bus, Subscription
+from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
+from arcadia_core.events import CatchUpRequested, ResourceDeleted, ResourceSynced, UsageMetered
+from arcadia_core.http import service_app
+from arcadia_core.jobs import JobRunner
+from arcadia_core.migrations import upgrade_async
+from arcadia_core.outbox import OutboxRelay
+from arcadia_core.service import ServiceContext, ServiceDefinition, utc_now
+from metering import api, consumers
+from metering.adapters.tables import SCHEMA, outbox
+from metering.adapters.unit_of_work import MeteringUnitOfWork
+from metering.config import MeteringSettings
+from metering.jobs import register_jobs
+from metering.ports import Clock
+from metering.usecases.projection import request_catch_up
+
+SERVICE = "metering"
+MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLICATIONS = {model.EVENT_TYPE: model for model in (UsageMetered, CatchUpRequested)}
+
+
+async def migrate(database_url: str) -> None:
+    """Apply metering's migrations and install its job tables (idempotent)."""
+    await upgrade_async(MIGRATIONS, database_url, SCHEMA)
+    runner = JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE)
+    try:
+        await runner.install()
+    finally:
+        await runner.close()
+
+
+@dataclass
+class Metering:
+    settings: MeteringSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay
+    jobs: JobRunner
+    clock: Clock = field(default=utc_now)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _asyncapi: dict[str, Any] | None = None
+    _stopped: bool = False
+
+    def uow(self) -> MeteringUnitOfWork:
+        return MeteringUnitOfWork(self.sessions, on_commit=self.relay.wake)
+
+    def subscriptions(self) -> list[Subscription]:
+        return consumers.subscriptions(self.uow)
+
+    async def start(self, *, run_jobs: bool = True) -> None:
+        """Ask for a catch-up if the projection is new, relay the outbox, run the schedules."""
+        await request_catch_up(uow=self.uow, clock=self.clock)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="metering-outbox-relay"))
+        if run_jobs:
+            self._tasks.append(asyncio.create_task(self.jobs.run(), name="metering-jobs"))
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.relay.stop()
+        await self.jobs.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        self._tasks.clear()
+        await self.jobs.close()
+        await self.engine.dispose()
+
+    async def ready(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def asyncapi(self) -> dict[str, Any]:
+        if self._asyncapi is None:
+            bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
+            for subscription in self.subscriptions():
+                bus.subscribe(subscription)
+            bus.declare_publications(PUBLICATIONS)
+            self._asyncapi = asyncapi_schema(bus)
+        return self._asyncapi
+
+    def app(self) -> FastAPI:
+        app = service_app(
+            title="ArcadiaCloud metering",
+            description="Daily usage per deployment, from the inventory's resource history.",
+            settings=self.settings,
+            routers=[api.router],
+            ready_checks={"database": self.ready},
+            state={"container": self},
+        )
+
+        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
+        async def asyncapi() -> dict[str, Any]:
+            return self.asyncapi()
+
+        return app
+
+
+def build(
+    settings: MeteringSettings, bus: Bus, *, database_url: str, clock: Clock = utc_now
+) -> Metering:
+    engine = create_engine(database_url, schema=SCHEMA)
+    metering = Metering(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        relay=OutboxRelay(engine, outbox, bus),
+        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+        clock=clock,
+    )
+    register_jobs(metering.jobs, uow=metering.uow, clock=metering.clock, relay=metering.relay)
+    return metering
+
+
+def build_service(context: ServiceContext) -> Metering:
+    settings = context.settings
+    if not isinstance(settings, MeteringSettings):
+        settings = MeteringSettings()
+    return build(settings, context.bus, database_url=context.database_url, clock=context.clock)
+
+
+DEFINITION = ServiceDefinition(
+    name=SERVICE,
+    schema=SCHEMA,
+    settings=MeteringSettings,
+    migrate=migrate,
+    build=build_service,
+    routes=("/usage", "/metering"),
+    publishes=(UsageMetered, CatchUpRequested),
+    consumes=(ResourceSynced.EVENT_TYPE, ResourceDeleted.EVENT_TYPE),
+    description="Daily usage per deployment, from the inventory's resource history.",
+)

@@ -1,0 +1,38 @@
+"""Schedules: the day's metering at 01:10 UTC, hourly kinds at :10, retention, outbox purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from arcadia_core.jobs import JobRunner
+from arcadia_core.outbox import OutboxRelay
+from metering.domain.time import previous_day, previous_hour
+from metering.ports import Clock, UnitOfWorkFactory
+from metering.usecases.meter import meter_day, meter_hour
+from metering.usecases.settings import purge_expired
+
+METER_DAY = "metering.meter_day"
+METER_HOUR = "metering.meter_hour"
+RETENTION = "metering.retention"
+OUTBOX_RETENTION = timedelta(days=7)
+
+
+def register_jobs(
+    runner: JobRunner, *, uow: UnitOfWorkFactory, clock: Clock, relay: OutboxRelay
+) -> None:
+    async def daily() -> None:
+        await meter_day(previous_day(clock()), uow=uow, clock=clock)
+
+    async def hourly() -> None:
+        await meter_hour(previous_hour(clock()), uow=uow, clock=clock)
+
+    async def retention() -> None:
+        await purge_expired(uow=uow, clock=clock)
+
+    async def purge_outbox() -> None:
+        await relay.purge_sent(OUTBOX_RETENTION)
+
+    runner.schedule(METER_DAY, "10 1 * * *")(daily)
+    runner.schedule(METER_HOUR, "10 * * * *")(hourly)
+    runner.schedule(RETENTION, "40 1 * * *")(retention)
+    runner.schedule("metering.outbox.purge", "17 4 * * *")(purge_outbox)

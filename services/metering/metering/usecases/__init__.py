@@ -1,0 +1,1 @@
+"""Metering's use cases: called by the API, the bus consumers, the jobs and the CLI alike."""
