@@ -17,6 +17,7 @@ SERVICES: dict[str, str] = {
     "inventory": "inventory.bootstrap",
     "drift": "drift.bootstrap",
     "metering": "metering.bootstrap",
+    "invoicing": "invoicing.bootstrap",
 }
 
 GATEWAY = "gateway"

@@ -1,0 +1,174 @@
+"""The invoicing service's composition root: adapters built once, handed to every entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from arcadia_core.bus.ports import Bus, Subscription
+from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
+from arcadia_core.events import DeploymentChanged, TenantInvoiceIssued, UsageMetered
+from arcadia_core.http import service_app
+from arcadia_core.jobs import JobRunner
+from arcadia_core.migrations import upgrade_async
+from arcadia_core.outbox import OutboxRelay
+from arcadia_core.service import ServiceContext, ServiceDefinition
+from invoicing import api, catalog, consumers
+from invoicing.adapters.tables import SCHEMA, inbox, outbox
+from invoicing.adapters.unit_of_work import SqlUnitOfWork
+from invoicing.config import InvoicingSettings
+from invoicing.jobs import register_jobs
+from invoicing.ports import Clock
+from invoicing.usecases.catalog import load_catalog
+
+SERVICE = "invoicing"
+MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLICATIONS = {model.EVENT_TYPE: model for model in (DeploymentChanged, TenantInvoiceIssued)}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def migrate(database_url: str) -> None:
+    """Apply the migrations, install the job tables, load the catalog file if newer."""
+    await upgrade_async(MIGRATIONS, database_url, SCHEMA)
+    runner = JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE)
+    try:
+        await runner.install()
+    finally:
+        await runner.close()
+    engine = create_engine(database_url, schema=SCHEMA, pool_size=1)
+    try:
+        sessions = session_factory(engine)
+        await load_catalog(
+            catalog.load(),
+            uow=lambda: SqlUnitOfWork(sessions, outbox=outbox, inbox=inbox),
+            clock=utc_now,
+        )
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Invoicing:
+    settings: InvoicingSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay
+    jobs: JobRunner
+    clock: Clock = field(default=utc_now)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _asyncapi: dict[str, Any] | None = None
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, outbox=outbox, inbox=inbox, on_commit=self.relay.wake)
+
+    def subscriptions(self) -> list[Subscription]:
+        return consumers.subscriptions(self.uow, self.clock)
+
+    async def start(self, *, run_jobs: bool = True) -> None:
+        """Load the catalog file if newer, relay the outbox, run the month-end schedule."""
+        await load_catalog(catalog.load(), uow=self.uow, clock=self.clock)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="invoicing-outbox-relay"))
+        if run_jobs:
+            self._tasks.append(asyncio.create_task(self.jobs.run(), name="invoicing-jobs"))
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        await self.jobs.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        self._tasks.clear()
+        await self.jobs.close()
+        await self.engine.dispose()
+
+    async def ready(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def asyncapi(self) -> dict[str, Any]:
+        if self._asyncapi is None:
+            bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
+            for subscription in self.subscriptions():
+                bus.subscribe(subscription)
+            bus.declare_publications(PUBLICATIONS)
+            self._asyncapi = asyncapi_schema(bus)
+        return self._asyncapi
+
+    def app(self) -> FastAPI:
+        app = service_app(
+            title="ArcadiaCloud invoicing",
+            description="Tenants, deployments, catalog, subscriptions, quotes, tenant invoices.",
+            settings=self.settings,
+            routers=[api.router],
+            ready_checks={"database": self.ready},
+            state={"container": self},
+        )
+        for error in api.ERRORS:
+            app.add_exception_handler(error, api.domain_error)
+
+        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
+        async def asyncapi() -> dict[str, Any]:
+            return self.asyncapi()
+
+        return app
+
+
+def build(settings: InvoicingSettings, bus: Bus, *, database_url: str) -> Invoicing:
+    engine = create_engine(database_url, schema=SCHEMA)
+    service = Invoicing(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        relay=OutboxRelay(engine, outbox, bus),
+        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+    )
+    register_jobs(
+        service.jobs,
+        uow=service.uow,
+        clock=service.clock,
+        relay=service.relay,
+        rollup_cron=settings.rollup_cron,
+    )
+    return service
+
+
+def build_service(context: ServiceContext) -> Invoicing:
+    settings = context.settings
+    if not isinstance(settings, InvoicingSettings):
+        settings = InvoicingSettings()
+    service = build(settings, context.bus, database_url=context.database_url)
+    service.clock = context.clock
+    return service
+
+
+DEFINITION = ServiceDefinition(
+    name=SERVICE,
+    schema=SCHEMA,
+    settings=InvoicingSettings,
+    migrate=migrate,
+    build=build_service,
+    routes=(
+        "/tenants",
+        "/deployments",
+        "/plans",
+        "/addons",
+        "/subscriptions",
+        "/quotes",
+        "/invoices",
+    ),
+    publishes=(DeploymentChanged, TenantInvoiceIssued),
+    consumes=(UsageMetered.EVENT_TYPE,),
+    description="Customer registry, catalog, quote engine and month-end tenant invoices with GST.",
+)

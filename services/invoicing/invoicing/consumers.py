@@ -1,0 +1,21 @@
+"""Bus subscribers: `usage.metered` feeds the usage projection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from arcadia_core.bus.ports import Subscription
+from arcadia_core.consumers import consume
+from arcadia_core.events import Envelope, UsageMetered
+from invoicing.adapters.unit_of_work import SqlUnitOfWork
+from invoicing.ports import Clock
+from invoicing.usecases.usage import record_usage
+
+SERVICE = "invoicing"
+
+
+def subscriptions(uow: Callable[[], SqlUnitOfWork], clock: Clock) -> list[Subscription]:
+    async def apply(work: SqlUnitOfWork, payload: UsageMetered, envelope: Envelope) -> None:
+        await record_usage(work, payload, clock)
+
+    return [consume(SERVICE, UsageMetered, uow=uow, apply=apply)]
