@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import glob
 import logging
-from collections.abc import AsyncIterator, Callable
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import pytest
 
+from arcadia_core.context import correlation, current_correlation_id
 from arcadia_core.db import asyncpg_dsn
 from arcadia_core.jobs import JobRunner, is_jobs_table
 
@@ -384,3 +393,187 @@ async def test_run_now_and_registration_rules(runners: Callable[..., JobRunner])
         runner.schedule("bad", "61 * * * *")
     with pytest.raises(TypeError):
         runner.job("sync")(lambda payload: None)  # type: ignore[type-var]
+
+
+# -- a private PostgreSQL cluster, restarted under a running worker ---------------------------
+
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+class PrivateCluster:
+    """A throwaway PostgreSQL cluster on its own port under a temp dir (never the shared one)."""
+
+    def __init__(self, root: Path) -> None:
+        found = sorted(glob.glob(PG_BIN_GLOB))
+        if not found:
+            pytest.skip("PostgreSQL server binaries not found under /usr/lib/postgresql")
+        self.bin = Path(found[-1])
+        self.root = root
+        self.data = root / "data"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        # initdb and postgres refuse to run as root
+        self.user = "postgres" if os.geteuid() == 0 else None
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(
+            [str(self.bin / args[0]), *args[1:]],
+            check=True,
+            capture_output=True,
+            user=self.user,
+            cwd=self.root,
+            timeout=60,
+        )
+
+    def init(self) -> None:
+        if self.user is not None:
+            shutil.chown(self.root, self.user)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._run(
+            "pg_ctl", action, "-D", str(self.data), "-w", "-o", options,
+            "-l", str(self.root / "log"), *extra,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
+
+
+@pytest.fixture
+def private_cluster() -> Iterator[PrivateCluster]:
+    with tempfile.TemporaryDirectory(prefix="arcadia-jobs-pg-") as root:
+        cluster = PrivateCluster(Path(root))
+        cluster.init()
+        cluster.start()
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+
+
+async def _enqueue_when_up(runner: JobRunner, name: str, payload: dict[str, Any]) -> None:
+    """The pool's connections died with the server: the first tries may fail."""
+    async with asyncio.timeout(15):
+        while True:
+            try:
+                await runner.enqueue(name, payload)
+                return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await asyncio.sleep(0.1)
+
+
+async def test_pickup_comes_back_within_seconds_after_a_postgres_restart(
+    private_cluster: PrivateCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    # poll_interval is 30 s: pickup within seconds after the restart proves the worker
+    # listens again (the LISTEN connection died with the server).
+    runner = JobRunner(private_cluster.url, schema="svc", service="restart")
+    seen: list[int] = []
+    arrived = asyncio.Event()
+
+    @runner.job("ping")
+    async def ping(payload: dict[str, Any]) -> None:
+        seen.append(payload["n"])
+        arrived.set()
+
+    await runner.install()
+    task = asyncio.create_task(runner.run())
+    try:
+        await asyncio.sleep(0.5)  # the worker reaches its idle wait
+        await runner.enqueue("ping", {"n": 1})
+        async with asyncio.timeout(5):
+            await arrived.wait()
+        assert runner.cycles == 1
+
+        with caplog.at_level(logging.WARNING, logger="arcadia.jobs"):
+            await asyncio.to_thread(private_cluster.restart)
+            await asyncio.sleep(1.0)  # the worker notices and reconnects (its delays: 0.2 s up)
+            arrived.clear()
+            enqueued = time.monotonic()
+            await _enqueue_when_up(runner, "ping", {"n": 2})
+            async with asyncio.timeout(10):
+                await arrived.wait()
+        assert time.monotonic() - enqueued < 10
+        assert seen == [1, 2]
+        assert runner.cycles >= 2
+        lost = [r for r in caplog.records if "reconnecting" in r.getMessage()]
+        assert len(lost) == 1, [r.getMessage() for r in caplog.records]
+
+        # and it keeps listening: a third job is picked at once too
+        arrived.clear()
+        await asyncio.sleep(0.3)
+        await runner.enqueue("ping", {"n": 3})
+        async with asyncio.timeout(5):
+            await arrived.wait()
+    finally:
+        await runner.stop()
+        async with asyncio.timeout(10):
+            await task
+        await runner.close()
+    assert task.exception() is None
+
+
+async def test_jobs_run_under_the_correlation_id_they_were_enqueued_with(
+    runners: Callable[..., JobRunner],
+) -> None:
+    runner = runners()
+    seen: dict[str, UUID | None] = {}
+
+    @runner.job("follow")
+    async def follow(payload: dict[str, Any]) -> None:
+        seen[payload["label"]] = current_correlation_id()
+
+    await runner.install()
+    cause = UUID(int=42)
+    with correlation(cause):
+        await runner.enqueue("follow", {"label": "caused"})
+    await runner.enqueue("follow", {"label": "uncaused"})
+    listed = {job.payload["label"]: job for job in await runner.queued_jobs()}
+    assert listed["caused"].correlation_id == str(cause)
+    assert listed["uncaused"].correlation_id is None
+
+    await runner.run_until_idle()
+    assert seen["caused"] == cause
+    assert seen["uncaused"] is not None and seen["uncaused"] != cause  # a new one per job
+    assert current_correlation_id() is None  # nothing leaks out of the job
+
+
+async def test_queued_jobs_lists_rows_by_status_and_name(
+    runners: Callable[..., JobRunner],
+) -> None:
+    runner = runners()
+
+    @runner.job("a", retries=0)
+    async def a(payload: dict[str, Any]) -> None:
+        raise RuntimeError("broken")
+
+    @runner.job("b")
+    async def b(payload: dict[str, Any]) -> None:
+        pass
+
+    await runner.install()
+    first = await runner.enqueue("a", {"n": 1})
+    await runner.run_until_idle()
+    second = await runner.enqueue("a", {"n": 2}, delay=timedelta(hours=1))
+    third = await runner.enqueue("b", {"n": 3})
+
+    rows = await runner.queued_jobs()
+    assert [(r.id, r.name, r.status) for r in rows] == [
+        (first, "a", "failed"),
+        (second, "a", "queued"),
+        (third, "b", "queued"),
+    ]
+    assert rows[1].execute_after > rows[2].execute_after
+    assert [r.id for r in await runner.queued_jobs(statuses=["queued"])] == [second, third]
+    assert [r.id for r in await runner.queued_jobs(names=["b"])] == [third]
+    assert [r.payload for r in await runner.queued_jobs(limit=1)] == [{"n": 1}]

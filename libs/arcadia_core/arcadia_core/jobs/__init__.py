@@ -34,17 +34,35 @@ Semantics:
   Ticks missed while no replica ran fire once (not once per missed tick) when one starts.
 - a job or tick whose worker stops heartbeating for 30 s (killed, or an event loop blocked by
   sync code) is picked again by another replica: keep jobs idempotent and non-blocking.
+- a job carries the correlation id current when it was enqueued (a job-row header) and runs
+  under it; a job enqueued outside any correlation, and every schedule tick, starts a new one.
+  `queued_jobs()` lists job rows (queued, picked, failed) with it.
+- the worker listens on a dedicated connection (`jobs.driver`): when it closes (PostgreSQL
+  restarted, network lost) or the listener health check fails, the worker cycle ends and a new
+  one starts on new connections after 0.2 s, doubling up to 5 s while the database is away,
+  with one warning per outage: pickup is back within seconds, no process restart needed.
+- only PgQueuer's public API is used (`QueueManager`, `SchedulerManager`, `Queries`,
+  `RetryRequested`, the `Driver` protocol); no SQL against its tables.
 - Alembic autogenerate must ignore the PgQueuer objects living in a service schema: filter with
   `is_jobs_table(name)`.
 """
 
-from arcadia_core.jobs.runner import FailedJob, JobFunction, JobRunner, ScheduleFunction
+from arcadia_core.jobs.runner import (
+    CORRELATION_HEADER,
+    FailedJob,
+    JobFunction,
+    JobRunner,
+    QueuedJob,
+    ScheduleFunction,
+)
 from arcadia_core.jobs.schema import is_jobs_table
 
 __all__ = [
+    "CORRELATION_HEADER",
     "FailedJob",
     "JobFunction",
     "JobRunner",
+    "QueuedJob",
     "ScheduleFunction",
     "is_jobs_table",
 ]

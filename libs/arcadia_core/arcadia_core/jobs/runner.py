@@ -14,8 +14,13 @@ from typing import Any, TypeVar
 
 import asyncpg
 from croniter import croniter
-from pgqueuer import AsyncpgDriver, AsyncpgPoolDriver, QueueManager, RetryRequested
-from pgqueuer import SchedulerManager
+from pgqueuer import (
+    AsyncpgDriver,
+    AsyncpgPoolDriver,
+    QueueManager,
+    RetryRequested,
+    SchedulerManager,
+)
 from pgqueuer.db import Driver
 from pgqueuer.models import Job, Schedule, TableChangedEvent
 from pgqueuer.queries import Queries
@@ -73,7 +78,8 @@ class _JobSpec:
 
     def delay(self, attempts: int) -> timedelta:
         """Wait before the retry that follows attempt number `attempts + 1`."""
-        return min(self.backoff * (2**attempts), max(MAX_BACKOFF, self.backoff))
+        wait: timedelta = self.backoff * (2**attempts)
+        return min(wait, max(MAX_BACKOFF, self.backoff))
 
 
 @dataclass(frozen=True)
@@ -339,7 +345,9 @@ class JobRunner:
                         exc_info=True,
                     )
                     self._wake_after(queries, delay)
-                    raise RetryRequested(delay=delay, reason=f"{type(exc).__name__}: {exc}") from exc
+                    raise RetryRequested(
+                        delay=delay, reason=f"{type(exc).__name__}: {exc}"
+                    ) from exc
 
         return entrypoint
 
@@ -383,7 +391,9 @@ class JobRunner:
     def _scheduler(self, queries: Queries) -> SchedulerManager:
         sm = SchedulerManager(queries)
         for name, spec in self._schedules.items():
-            sm.schedule(name, spec.cron, accepts_context=False)(self._schedule_entrypoint(name, spec))
+            sm.schedule(name, spec.cron, accepts_context=False)(
+                self._schedule_entrypoint(name, spec)
+            )
         return sm
 
     async def run(self) -> None:
