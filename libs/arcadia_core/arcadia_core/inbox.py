@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, func
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, delete, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Handler
 from arcadia_core.events import Envelope
@@ -60,3 +61,18 @@ def idempotent(
                 logger.info("%s: %s %s already handled", consumer, envelope.type, envelope.id)
 
     return handle
+
+
+async def purge_handled(engine: AsyncEngine, table: Table, older_than: timedelta) -> int:
+    """Delete inbox rows handled more than `older_than` ago; return how many.
+
+    The inbox only has to outlive the window in which a duplicate can still arrive (a relay's
+    re-send, a replay from a DLQ, a republish): keep it longer than the outbox keeps sent rows
+    and than anything stays in a DLQ. A duplicate older than that is applied again, which the
+    projections' version gates make harmless. Call it from the service's housekeeping job.
+    """
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            delete(table).where(table.c.handled_at < func.now() - older_than)
+        )
+    return result.rowcount

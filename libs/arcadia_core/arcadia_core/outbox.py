@@ -1,23 +1,44 @@
 """The producer half of at-least-once delivery: a transactional outbox and its relay.
 
 A service inserts its events into `outbox` in the transaction that changes its state, so both
-commit or neither does. `OutboxRelay` publishes committed rows and marks them sent. It claims a
-batch with `FOR UPDATE SKIP LOCKED` and keeps the lock until the rows are marked, so concurrent
-relays never send one row twice; a relay killed after publishing but before its commit leaves
-the rows unsent, so they are sent again, and the consumer's inbox drops the repeat.
+commit or neither does. `OutboxRelay` publishes committed rows and marks them sent, holding no
+database lock or transaction while it talks to the broker:
+
+1. claim: one short committed transaction leases a batch of due rows (`claimed_until`, with
+   `FOR UPDATE SKIP LOCKED` only inside that statement), so concurrent relays take different
+   rows and a relay that dies only delays its rows until the lease runs out;
+2. publish: every row of the batch at once (up to `max_in_flight` confirms outstanding), each
+   under `asyncio.timeout(publish_timeout)`;
+3. settle: one short transaction marks the confirmed rows sent and releases the rest.
+
+A failure that is the broker's (a connection or channel error, a timeout: `is_transient`)
+stops the pass and releases the batch without counting an attempt; the relay then backs off as
+a whole (up to `outage_backoff_cap`) and logs one line when the outage starts and one when it
+ends. A failure that is the row's counts an attempt, backs the row off (capped), and after
+`max_attempts` parks it (`parked_at`): a parked row leaves the claim for good, is counted in
+`arcadia_outbox_parked`, and is listed and put back by `arcadia outbox status|retry`. An
+envelope that does not even parse is parked at once. Rows of one batch may be confirmed out of
+order; consumers rely on the inbox and on per-aggregate versions, not on order.
+
+Other processes' commits wake the relay through LISTEN/NOTIFY: a trigger on `outbox` notifies
+`outbox_channel(schema)`, which PostgreSQL delivers on commit. The poll stays as a fallback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from contextlib import suppress
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 from alembic.operations import Operations
 from alembic.operations.ops import CreateIndexOp, CreateTableOp, DropTableOp
+from pydantic import ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -43,19 +64,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from arcadia_core.bulk import JsonText, copy_insert
+from arcadia_core.bus.deadletters import dead_letters_table
+from arcadia_core.bus.errors import describe_error, is_transient
+from arcadia_core.bus.metrics import (
+    OUTBOX_OLDEST_UNSENT_AGE,
+    OUTBOX_PARKED,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISH_FAILURES,
+    OUTBOX_SENT,
+)
 from arcadia_core.bus.ports import EventPublisher
-from arcadia_core.bus.retry import describe_error
-from arcadia_core.db import service_metadata
+from arcadia_core.db import asyncpg_dsn, service_metadata
 from arcadia_core.events import Envelope
 from arcadia_core.inbox import inbox_table
 
 logger = logging.getLogger(__name__)
 
 
-def outbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "outbox",
-        metadata,
+def _outbox_columns() -> list[Any]:
+    return [
         Column("id", BigInteger, Identity(), primary_key=True),
         Column("event_id", Uuid, nullable=False, unique=True),
         Column("event_type", Text, nullable=False),
@@ -68,25 +95,97 @@ def outbox_table(metadata: MetaData) -> Table:
         ),
         Column("last_error", Text),
         Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+    ]
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The outbox as the relay uses it (after `upgrade_messaging_tables`)."""
+    return Table(
+        "outbox",
+        metadata,
+        *_outbox_columns(),
+        # the relay's lease on a claimed row; NULL or past: free to claim
+        Column("claimed_until", DateTime(timezone=True)),
+        # set once a row failed `max_attempts` times: the relay leaves it alone
+        Column("parked_at", DateTime(timezone=True)),
     )
+
+
+def _first_outbox_table(metadata: MetaData) -> Table:
+    """The outbox's first shape, which `create_outbox_tables` keeps producing."""
+    return Table("outbox", metadata, *_outbox_columns())
+
+
+def outbox_channel(schema: str) -> str:
+    """The LISTEN/NOTIFY channel on which commits of `schema`'s outbox rows are announced."""
+    return f"arcadia_outbox_{schema}"
 
 
 def _messaging_tables(schema: str) -> tuple[Table, Table]:
     metadata = service_metadata(schema)
-    return outbox_table(metadata), inbox_table(metadata)
+    return _first_outbox_table(metadata), inbox_table(metadata)
+
+
+def _create(op: Operations, table: Table) -> None:
+    op.invoke(CreateTableOp.from_table(table))
+    for index in table.indexes:
+        op.invoke(CreateIndexOp.from_index(index))
 
 
 def create_outbox_tables(op: Operations, schema: str) -> None:
-    """Create `outbox` and `inbox` in `schema`: one line in a service's first Alembic migration."""
+    """Create `outbox` and `inbox` in `schema`: one line in a service's first Alembic migration.
+
+    Their first shape, unchanged: the next migration calls `upgrade_messaging_tables`.
+    """
     for table in _messaging_tables(schema):
-        op.invoke(CreateTableOp.from_table(table))
-        for index in table.indexes:
-            op.invoke(CreateIndexOp.from_index(index))
+        _create(op, table)
 
 
 def drop_outbox_tables(op: Operations, schema: str) -> None:
     for table in _messaging_tables(schema):
         op.invoke(DropTableOp.from_table(table))
+
+
+def upgrade_messaging_tables(op: Operations, schema: str) -> None:
+    """The delivery upgrade, one line in a service's second migration (after
+    `create_outbox_tables`): the relay's lease and parking columns, the NOTIFY trigger that
+    wakes relays in other processes, an index for the inbox's retention purge, and the
+    `dead_letters` table of the in-process bus."""
+    op.add_column("outbox", Column("claimed_until", DateTime(timezone=True)), schema=schema)
+    op.add_column("outbox", Column("parked_at", DateTime(timezone=True)), schema=schema)
+    op.create_index(
+        "ix_outbox_parked",
+        "outbox",
+        ["id"],
+        schema=schema,
+        postgresql_where=text("parked_at IS NOT NULL AND sent_at IS NULL"),
+    )
+    op.create_index("ix_inbox_handled_at", "inbox", ["handled_at"], schema=schema)
+    _create(op, dead_letters_table(service_metadata(schema)))
+    channel = outbox_channel(schema).replace("'", "''")
+    op.execute(
+        f"""
+        CREATE FUNCTION "{schema}".outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{channel}', '');
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        f'CREATE TRIGGER outbox_notify AFTER INSERT ON "{schema}".outbox '
+        f'FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".outbox_notify()'
+    )
+
+
+def downgrade_messaging_tables(op: Operations, schema: str) -> None:
+    op.execute(f'DROP TRIGGER IF EXISTS outbox_notify ON "{schema}".outbox')
+    op.execute(f'DROP FUNCTION IF EXISTS "{schema}".outbox_notify()')
+    op.invoke(DropTableOp.from_table(dead_letters_table(service_metadata(schema))))
+    op.drop_index("ix_inbox_handled_at", "inbox", schema=schema)
+    op.drop_index("ix_outbox_parked", "outbox", schema=schema)
+    op.drop_column("outbox", "parked_at", schema=schema)
+    op.drop_column("outbox", "claimed_until", schema=schema)
 
 
 async def add_to_outbox(session: AsyncSession, table: Table, *envelopes: Envelope) -> None:
@@ -130,11 +229,37 @@ class OutboxWriter:
         event.listen(session, "after_commit", after_commit, once=True)
 
 
-class OutboxRelay:
-    """Publishes committed outbox rows through `publisher` and marks them sent.
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    pending: int
+    parked: int
+    oldest_unsent_age: float  # seconds; 0 when nothing is waiting
 
-    A row whose publish fails is retried after `min(max_backoff, 2 ** attempts)` seconds,
-    and does not hold up the other rows.
+
+@dataclass(frozen=True, slots=True)
+class ParkedRow:
+    id: int
+    event_id: str
+    event_type: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    parked_at: datetime
+
+
+@dataclass(slots=True)
+class _Pass:
+    sent: list[int]
+    failed: list[dict[str, Any]]
+    parked: list[dict[str, Any]]
+    broker_error: BaseException | None = None
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows through `publisher` and marks them sent (see the module).
+
+    A row whose publish fails is retried after `min(max_backoff, 2 ** attempts)` seconds and
+    is parked after `max_attempts` failures; it never holds up the other rows.
     """
 
     def __init__(
@@ -143,9 +268,16 @@ class OutboxRelay:
         table: Table,
         publisher: EventPublisher,
         *,
-        batch_size: int = 200,
+        batch_size: int = 500,
         poll_interval: float = 0.5,
         max_backoff: float = 60.0,
+        max_attempts: int = 20,
+        publish_timeout: float = 10.0,
+        lease: float | None = None,
+        max_in_flight: int | None = None,
+        outage_backoff_cap: float = 30.0,
+        listen: bool = True,
+        metrics_interval: float = 5.0,
     ) -> None:
         self._engine = engine
         self._table = table
@@ -153,67 +285,219 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
+        self._max_attempts = max_attempts
+        self._publish_timeout = publish_timeout
+        # a lease outlives every publish of the pass, and the settle after it, with margin
+        self._lease = lease if lease is not None else max(30.0, 3 * publish_timeout)
+        self._max_in_flight = max_in_flight or int(getattr(publisher, "max_in_flight", 256))
+        self._outage_backoff_cap = outage_backoff_cap
+        self._listen = listen
+        self._metrics_interval = metrics_interval
+        self._schema = table.schema or "public"
         self._wake = asyncio.Event()
         self._stopping = False
+        self._outage_since: float | None = None
+        self._outage_delay = 0.0
+        self._metrics_at = 0.0
+        self.listening = asyncio.Event()  # set while the LISTEN connection is up (for tests)
+
+    @property
+    def in_outage(self) -> bool:
+        return self._outage_since is not None
 
     def wake(self) -> None:
         """Start the next pass now instead of after the poll interval."""
         self._wake.set()
 
     def stop(self) -> None:
-        """Make `run()` return once the pass in progress, if any, has committed."""
+        """Make `run()` return once the pass in progress, if any, has settled."""
         self._stopping = True
         self._wake.set()
 
     async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                sent = await self.relay_once()
-            except Exception:
-                logger.exception("outbox relay pass failed")
-                sent = 0
-            if sent or self._stopping:
-                continue  # rows were waiting, so more may be
-            with suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_interval):
+        listener = (
+            asyncio.create_task(self._listen_forever(), name=f"outbox-listen-{self._schema}")
+            if self._listen
+            else None
+        )
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    sent = await self.relay_once()
+                except Exception as exc:
+                    self._database_trouble(exc)
+                    sent = 0
+                await self._maybe_refresh_metrics()
+                if self._stopping:
+                    break
+                if self.in_outage:
+                    await self._sleep(self._outage_delay, wakeable=False)
+                    continue
+                if sent:
+                    continue  # rows were waiting, so more may be
+                await self._sleep(self._poll_interval, wakeable=True)
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await listener
+
+    async def _sleep(self, seconds: float, *, wakeable: bool) -> None:
+        with suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                if wakeable:
                     await self._wake.wait()
+                else:
+                    while not self._stopping:  # only stop() cuts an outage's pause short
+                        self._wake.clear()
+                        await self._wake.wait()
+
+    def _database_trouble(self, exc: Exception) -> None:
+        if is_transient(exc):
+            self._enter_outage("database", exc)
+        else:
+            logger.exception("outbox relay (%s): pass failed", self._schema)
+
+    def _enter_outage(self, what: str, exc: BaseException) -> None:
+        OUTBOX_PUBLISH_FAILURES.labels(self._schema, "broker").inc()
+        if self._outage_since is None:
+            self._outage_since = time.monotonic()
+            self._outage_delay = min(0.5, self._outage_backoff_cap)
+            logger.warning(
+                "outbox relay (%s): %s unavailable (%s); rows stay in the outbox, "
+                "retrying every %.0fs at most until it is back",
+                self._schema,
+                what,
+                describe_error(exc),
+                self._outage_backoff_cap,
+            )
+        else:
+            self._outage_delay = min(self._outage_backoff_cap, self._outage_delay * 2)
+
+    def _leave_outage(self) -> None:
+        if self._outage_since is not None:
+            logger.warning(
+                "outbox relay (%s): publishing again after %.1fs",
+                self._schema,
+                time.monotonic() - self._outage_since,
+            )
+            self._outage_since = None
+            self._outage_delay = 0.0
 
     async def relay_once(self) -> int:
-        """Publish up to `batch_size` due rows; return how many were sent."""
+        """Claim up to `batch_size` due rows, publish them, settle; return how many were sent."""
+        claimed = await self._claim()
+        if not claimed:
+            return 0
+        lease_until = claimed[0].claimed_until
+        outcome = _Pass(sent=[], failed=[], parked=[])
+        try:
+            await self._publish_all(claimed, outcome)
+        finally:
+            # also on cancellation (shielded): a cancelled pass gives its rows back at once
+            await asyncio.shield(self._settle(claimed, outcome, lease_until))
+        if outcome.broker_error is not None:
+            self._enter_outage("broker", outcome.broker_error)
+        elif outcome.sent:
+            self._leave_outage()
+        if outcome.sent:
+            OUTBOX_SENT.labels(self._schema).inc(len(outcome.sent))
+            logger.debug("outbox (%s): sent %d event(s)", self._schema, len(outcome.sent))
+        return len(outcome.sent)
+
+    async def _claim(self) -> Sequence[Any]:
         table = self._table
-        async with self._engine.connect() as connection, connection.begin():
+        due = (
+            select(table.c.id)
+            .where(
+                table.c.sent_at.is_(None),
+                table.c.parked_at.is_(None),
+                table.c.next_attempt_at <= func.now(),
+                (table.c.claimed_until.is_(None)) | (table.c.claimed_until < func.now()),
+            )
+            .order_by(table.c.id)
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        async with self._engine.begin() as connection:
             rows = (
                 await connection.execute(
-                    select(table.c.id, table.c.attempts, table.c.envelope)
-                    .where(table.c.sent_at.is_(None), table.c.next_attempt_at <= func.now())
-                    .order_by(table.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
+                    update(table)
+                    .where(table.c.id.in_(due))
+                    .values(claimed_until=func.now() + timedelta(seconds=self._lease))
+                    .returning(
+                        table.c.id, table.c.attempts, table.c.envelope, table.c.claimed_until
+                    )
                 )
             ).all()
-            sent: list[int] = []
-            failed: list[dict[str, Any]] = []
-            for row in rows:
+        return sorted(rows, key=lambda row: row.id)
+
+    async def _publish_all(self, rows: Sequence[Any], outcome: _Pass) -> None:
+        stop = asyncio.Event()
+        slots = asyncio.Semaphore(self._max_in_flight)
+
+        async def one(row: Any) -> None:
+            async with slots:
+                if stop.is_set():
+                    return
                 try:
-                    await self._publisher.publish(Envelope.model_validate(row.envelope))
+                    envelope = Envelope.model_validate(row.envelope)
+                except ValidationError as exc:
+                    error = f"unreadable envelope: {describe_error(exc)}"
+                    logger.error("outbox row %d parked: %s", row.id, error)
+                    outcome.parked.append({"row_id": row.id, "error": error[:1000]})
+                    return
+                try:
+                    async with asyncio.timeout(self._publish_timeout):
+                        await self._publisher.publish(envelope)
                 except Exception as exc:
-                    error = describe_error(exc)
-                    delay = timedelta(seconds=min(self._max_backoff, 2.0**row.attempts))
-                    logger.warning(
-                        "outbox row %d: publish failed (%s); next attempt in %s",
-                        row.id,
-                        error,
-                        delay,
-                    )
-                    failed.append({"row_id": row.id, "error": error, "delay": delay})
+                    if is_transient(exc):
+                        if outcome.broker_error is None:
+                            outcome.broker_error = exc
+                        stop.set()
+                        return
+                    self._row_failed(row, exc, outcome)
                 else:
-                    sent.append(row.id)
-            if sent:
+                    outcome.sent.append(row.id)
+
+        await asyncio.gather(*(one(row) for row in rows))
+
+    def _row_failed(self, row: Any, exc: Exception, outcome: _Pass) -> None:
+        OUTBOX_PUBLISH_FAILURES.labels(self._schema, "row").inc()
+        error = describe_error(exc)
+        attempts = row.attempts + 1
+        if attempts >= self._max_attempts:
+            logger.error(
+                "outbox row %d parked after %d failed publishes: %s", row.id, attempts, error
+            )
+            outcome.parked.append({"row_id": row.id, "error": error})
+            return
+        delay = timedelta(seconds=min(self._max_backoff, 2.0 ** min(row.attempts, 32)))
+        logger.warning(
+            "outbox row %d: publish failed (%s); attempt %d/%d, next in %s",
+            row.id,
+            error,
+            attempts,
+            self._max_attempts,
+            delay,
+        )
+        outcome.failed.append({"row_id": row.id, "error": error, "delay": delay})
+
+    async def _settle(self, rows: Sequence[Any], outcome: _Pass, lease_until: datetime) -> None:
+        table = self._table
+        settled = set(outcome.sent) | {f["row_id"] for f in outcome.failed}
+        settled |= {p["row_id"] for p in outcome.parked}
+        released = [row.id for row in rows if row.id not in settled]
+        async with self._engine.begin() as connection:
+            if outcome.sent:
                 await connection.execute(
-                    update(table).where(table.c.id.in_(sent)).values(sent_at=func.now())
+                    update(table)
+                    .where(table.c.id.in_(outcome.sent))
+                    .values(sent_at=func.now(), claimed_until=None)
                 )
-            if failed:
+            if outcome.failed:
                 await connection.execute(
                     update(table)
                     .where(table.c.id == bindparam("row_id"))
@@ -221,20 +505,147 @@ class OutboxRelay:
                         attempts=table.c.attempts + 1,
                         last_error=bindparam("error"),
                         next_attempt_at=func.now() + bindparam("delay", type_=Interval),
+                        claimed_until=None,
                     ),
-                    failed,
+                    outcome.failed,
                 )
-        if sent:
-            logger.debug("outbox: sent %d event(s)", len(sent))
-        return len(sent)
+            if outcome.parked:
+                await connection.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(
+                        attempts=table.c.attempts + 1,
+                        last_error=bindparam("error"),
+                        parked_at=func.now(),
+                        claimed_until=None,
+                    ),
+                    outcome.parked,
+                )
+            if released:
+                # only our own lease: another relay may have claimed an expired one since
+                await connection.execute(
+                    update(table)
+                    .where(table.c.id.in_(released), table.c.claimed_until == lease_until)
+                    .values(claimed_until=None)
+                )
+
+    async def _listen_forever(self) -> None:
+        """LISTEN on this schema's channel; reconnect after losing the connection."""
+        dsn = asyncpg_dsn(self._engine.url.render_as_string(hide_password=False))
+        channel = outbox_channel(self._schema)
+        delay = 0.5
+        while not self._stopping:
+            lost = asyncio.Event()
+            try:
+                connection = await asyncpg.connect(dsn, timeout=10)
+            except Exception as exc:
+                logger.debug("outbox relay (%s): LISTEN connect failed: %s", self._schema, exc)
+                await asyncio.sleep(delay)
+                delay = min(30.0, delay * 2)
+                continue
+            try:
+                connection.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await connection.add_listener(channel, lambda *_args: self._wake.set())
+                delay = 0.5
+                self.listening.set()
+                self._wake.set()  # anything committed while we were not listening
+                while not lost.is_set():
+                    with suppress(TimeoutError):
+                        async with asyncio.timeout(15):
+                            await lost.wait()
+                    if not lost.is_set():
+                        # a half-open connection never calls the termination listener
+                        try:
+                            async with asyncio.timeout(5):
+                                await connection.execute("SELECT 1")
+                        except Exception:
+                            lost.set()
+            except Exception as exc:
+                logger.debug("outbox relay (%s): LISTEN failed: %s", self._schema, exc)
+            finally:
+                self.listening.clear()
+                with suppress(Exception):
+                    await asyncio.wait_for(connection.close(), 2)
+            await asyncio.sleep(delay)
+
+    async def _maybe_refresh_metrics(self) -> None:
+        now = time.monotonic()
+        if now - self._metrics_at < self._metrics_interval:
+            return
+        self._metrics_at = now
+        with suppress(Exception):
+            await self.status()
+
+    async def status(self) -> OutboxStatus:
+        """Pending and parked counts and the oldest unsent age; also updates the gauges."""
+        table = self._table
+        unsent = table.c.sent_at.is_(None)
+        live = unsent & table.c.parked_at.is_(None)
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(
+                        func.count().filter(live),
+                        func.count().filter(unsent & table.c.parked_at.is_not(None)),
+                        func.coalesce(
+                            func.extract(
+                                "epoch", func.now() - func.min(table.c.created_at).filter(live)
+                            ),
+                            0,
+                        ),
+                    ).where(unsent)
+                )
+            ).one()
+        status = OutboxStatus(
+            pending=int(row[0]), parked=int(row[1]), oldest_unsent_age=float(row[2])
+        )
+        OUTBOX_PENDING.labels(self._schema).set(status.pending)
+        OUTBOX_PARKED.labels(self._schema).set(status.parked)
+        OUTBOX_OLDEST_UNSENT_AGE.labels(self._schema).set(status.oldest_unsent_age)
+        return status
 
     async def pending_count(self) -> int:
-        """Unsent rows, due or backing off."""
+        """Unsent rows, due or backing off (parked rows excluded)."""
+        return (await self.status()).pending
+
+    async def parked_rows(self, *, limit: int = 100) -> list[ParkedRow]:
+        table = self._table
         async with self._engine.connect() as connection:
-            count = await connection.scalar(
-                select(func.count()).select_from(self._table).where(self._table.c.sent_at.is_(None))
+            rows = (
+                await connection.execute(
+                    select(table)
+                    .where(table.c.sent_at.is_(None), table.c.parked_at.is_not(None))
+                    .order_by(table.c.id)
+                    .limit(limit)
+                )
+            ).all()
+        return [
+            ParkedRow(
+                id=row.id,
+                event_id=str(row.event_id),
+                event_type=row.event_type,
+                attempts=row.attempts,
+                last_error=row.last_error,
+                created_at=row.created_at,
+                parked_at=row.parked_at,
             )
-        return int(count or 0)
+            for row in rows
+        ]
+
+    async def retry_parked(self, ids: Sequence[int] | None = None) -> int:
+        """Put parked rows (the given ids, or all) back in line with a fresh attempt count."""
+        table = self._table
+        query = (
+            update(table)
+            .where(table.c.sent_at.is_(None), table.c.parked_at.is_not(None))
+            .values(parked_at=None, attempts=0, next_attempt_at=func.now(), claimed_until=None)
+        )
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        async with self._engine.begin() as connection:
+            result = await connection.execute(query)
+        self.wake()
+        return result.rowcount
 
     async def purge_sent(self, older_than: timedelta) -> int:
         """Delete rows sent more than `older_than` ago; return how many."""

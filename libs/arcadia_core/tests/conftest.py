@@ -11,18 +11,22 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import BigInteger, Column, Identity, Table, Uuid, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from arcadia_core.bus.deadletters import dead_letters_table
 from arcadia_core.db import create_engine, service_metadata, session_factory
 from arcadia_core.events import Envelope
 from arcadia_core.inbox import inbox_table
-from arcadia_core.outbox import outbox_table
+from arcadia_core.outbox import create_outbox_tables, outbox_table, upgrade_messaging_tables
 
 SCHEMA = "messaging_test"
 METADATA = service_metadata(SCHEMA)
 OUTBOX = outbox_table(METADATA)
 INBOX = inbox_table(METADATA)
+DEAD_LETTERS = dead_letters_table(METADATA)
 APPLIED = Table(
     "applied",
     METADATA,
@@ -31,11 +35,19 @@ APPLIED = Table(
 )
 
 
+def _migrate(connection: Any) -> None:
+    """The messaging tables as a service's migrations build them: first shape, then upgrade."""
+    operations = Operations(MigrationContext.configure(connection))
+    create_outbox_tables(operations, SCHEMA)
+    upgrade_messaging_tables(operations, SCHEMA)
+    APPLIED.create(connection)
+
+
 async def create_messaging_schema(url: str) -> None:
     engine = create_engine(url, schema=SCHEMA)
     async with engine.begin() as connection:
         await connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-        await connection.run_sync(METADATA.create_all)
+        await connection.run_sync(_migrate)
     await engine.dispose()
 
 
@@ -45,6 +57,7 @@ class MessagingDb:
     sessions: async_sessionmaker[AsyncSession]
     outbox: Table = OUTBOX
     inbox: Table = INBOX
+    dead_letters: Table = DEAD_LETTERS
     applied: Table = APPLIED
 
     async def apply(self, session: AsyncSession, envelope: Envelope) -> None:
@@ -71,11 +84,13 @@ class MessagingDb:
 
 
 @pytest.fixture
-async def messaging_db(
-    migrated_database: Callable[..., Awaitable[str]],
-) -> AsyncIterator[MessagingDb]:
-    url = await migrated_database(create_messaging_schema)
-    engine = create_engine(url, schema=SCHEMA)
+async def messaging_url(migrated_database: Callable[..., Awaitable[str]]) -> str:
+    return await migrated_database(create_messaging_schema)
+
+
+@pytest.fixture
+async def messaging_db(messaging_url: str) -> AsyncIterator[MessagingDb]:
+    engine = create_engine(messaging_url, schema=SCHEMA)
     yield MessagingDb(engine, session_factory(engine))
     await engine.dispose()
 

@@ -7,10 +7,14 @@ from faststream.rabbit import ExchangeType
 from arcadia_core.bus import Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.bus.topology import (
+    DELIVERY_LIMIT,
+    DLQ_ARGUMENTS,
     consumer_queue,
     dead_letter_exchange,
     dead_letter_queue,
     events_exchange,
+    retry_queue_arguments,
+    work_queue_arguments,
 )
 from arcadia_core.events import Envelope, ResourceDeleted, ResourceSynced
 
@@ -37,9 +41,10 @@ def test_consumer_queue_binds_the_event_type_and_dead_letters_under_its_name() -
     assert queue.durable is True
     assert queue.routing_key == "resource.synced"
     assert queue.arguments == {
-        "x-queue-type": "classic",
+        "x-queue-type": "quorum",
         "x-dead-letter-exchange": "ns.arcadia.dlx",
         "x-dead-letter-routing-key": "ns.drift.on-resource.synced",
+        "x-delivery-limit": DELIVERY_LIMIT,
     }
 
     dlq = dead_letter_queue("ns.", SUBSCRIPTION)
@@ -48,7 +53,18 @@ def test_consumer_queue_binds_the_event_type_and_dead_letters_under_its_name() -
         True,
         "ns.drift.on-resource.synced",
     )
-    assert dlq.arguments == {"x-queue-type": "classic"}
+    assert dlq.arguments == {"x-queue-type": "quorum"} == DLQ_ARGUMENTS
+
+
+def test_the_helper_declarations_and_the_subscriber_agree_on_every_argument() -> None:
+    """A queue redeclared with other arguments is refused by RabbitMQ (PRECONDITION_FAILED)."""
+    name = "ns.drift.on-resource.synced"
+    assert consumer_queue("ns.", SUBSCRIPTION).arguments == work_queue_arguments("ns.", name)
+    assert retry_queue_arguments(name) == {
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": name,
+    }
 
 
 def test_asyncapi_documents_subscriptions_and_declared_publications() -> None:

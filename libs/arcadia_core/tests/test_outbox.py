@@ -40,7 +40,7 @@ class RecordingPublisher:
         if self.delay:
             await asyncio.sleep(self.delay)
         if envelope.id in self.failing:
-            raise ConnectionError(f"broker refused {envelope.id}")
+            raise PublishRefused(f"broker refused {envelope.id}")
         self.sent.append(envelope.id)
         self._sent_more.set()
 
@@ -49,6 +49,10 @@ class RecordingPublisher:
             while len(self.sent) < count:
                 self._sent_more.clear()
                 await self._sent_more.wait()
+
+
+class PublishRefused(RuntimeError):
+    """A failure of one row's publish (not the broker's being away)."""
 
 
 class Killed(BaseException):
@@ -214,7 +218,7 @@ async def test_failed_publish_backs_off_records_error_and_spares_the_batch(
     row = next(r for r in await messaging_db.outbox_rows() if r.event_id == bad.id)
     assert row.sent_at is None
     assert row.attempts == 1
-    assert row.last_error == f"ConnectionError: broker refused {bad.id}"
+    assert row.last_error == f"PublishRefused: broker refused {bad.id}"
     assert 0.5 < await seconds_until_next_attempt(messaging_db, bad.id) <= 1.0  # 2 ** 0 s
 
     assert await relay.relay_once() == 0  # not due yet: not even tried

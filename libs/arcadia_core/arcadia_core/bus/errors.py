@@ -22,6 +22,20 @@ _TRANSIENT_SQLSTATE_PREFIXES = ("08", "53", "57P")
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
 
 
+# aiormq/aio-pika names for a connection or channel that went away (by name, so that this
+# module imports nothing from the broker client)
+_TRANSIENT_BROKER_ERRORS = {
+    "AMQPConnectionError",
+    "ConnectionClosed",
+    "ChannelClosed",
+    "ChannelInvalidStateError",
+    "ConnectionResourceError",
+    "ConnectionNotAllowed",
+    "ChannelLockedResource",
+    "IncompatibleProtocolError",
+}
+
+
 class Unprocessable(Exception):
     """This event can never be applied as it is: dead-letter it now with this reason."""
 
@@ -54,6 +68,8 @@ def is_transient(exc: BaseException) -> bool:
     if getattr(exc, "connection_invalidated", False):
         return True
     name = type(exc).__name__
+    if any(cls.__name__ in _TRANSIENT_BROKER_ERRORS for cls in type(exc).__mro__):
+        return True
     if name in {
         "InterfaceError",
         "OperationalError",

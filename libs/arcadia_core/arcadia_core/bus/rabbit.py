@@ -1,18 +1,29 @@
 """The RabbitMQ `Bus`, built on FastStream; FastStream stays behind this module.
 
 Publishing: persistent messages to `arcadia.events`, routing key = event type, `message_id` = the
-envelope id, and `publish` returns only after the broker's publisher confirm.
+envelope id; `publish` returns only after the broker's publisher confirm, and gives up after
+`publish_timeout` (enforced here with `asyncio.timeout`: FastStream 0.7.8 applies its own
+`timeout` to requests only). Many publishes may await their confirms at once.
 
-Consuming: one durable queue per `Subscription`, with a `<queue>.dlq` behind it. A handler that
-raises is retried in-process (`RetryPolicy`); when it still fails, or the body is not an
-`Envelope`, the message is published to the DLX with its error in headers and the original is
-acked. Should that publish fail too, the original is rejected without requeue and RabbitMQ's own
-dead-lettering (the queue's `x-dead-letter-*` arguments) moves it to the same DLQ. Nothing is
-ever requeued, so a poison message cannot spin in a hot loop.
+Consuming: the queues of `arcadia_core.bus.topology` (quorum work queue, delayed-retry queue,
+DLQ). A delivery that fails is sorted by `arcadia_core.bus.retry`:
+
+- poison (an undecodable body, `Unprocessable`): published to the DLX at once, with the error in
+  headers, and the original acked;
+- transient (the database or the network away): published to `<queue>.retry` with a
+  per-message expiration growing with its retry count (`x-arcadia-retries`); it comes back to
+  the work queue when it expires. After `RetryPolicy.transient_attempts` retries (over an hour
+  with the defaults) it is dead-lettered;
+- anything else: a few quick in-process retries, then the DLX.
+
+Should the DLX or retry publish fail, the original is requeued after a pause; the quorum
+queue's delivery limit ends a message that keeps failing that way (or keeps killing its
+consumer) in the DLQ. Nothing is requeued in a hot loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -20,7 +31,6 @@ from typing import Annotated, Any
 
 import aio_pika
 from faststream import AckPolicy
-from faststream.exceptions import RejectMessage
 from faststream.message import StreamMessage
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
@@ -29,18 +39,29 @@ from faststream.specification import AsyncAPI
 from pamqp.commands import Basic
 from pydantic import BaseModel, ValidationError, WithJsonSchema, create_model
 
+from arcadia_core.bus.errors import Unprocessable
+from arcadia_core.bus.metrics import CONSUMER_FAILURES, DLQ_DEPTH
 from arcadia_core.bus.ports import Subscription
-from arcadia_core.bus.retry import RetryPolicy, call_with_retry, describe_error
+from arcadia_core.bus.retry import (
+    RetryPolicy,
+    TransientFailure,
+    call_with_retry,
+    describe_error,
+)
 from arcadia_core.bus.topology import (
     consumer_queue,
     dead_letter_exchange,
     dead_letter_queue,
+    declare_topology,
     events_exchange,
     queue_name,
+    retry_queue_name,
 )
 from arcadia_core.events import Envelope
 
 logger = logging.getLogger(__name__)
+
+RETRIES_HEADER = "x-arcadia-retries"
 
 # The consumer takes the raw body so that an undecodable one can still be dead-lettered with its
 # error; the AsyncAPI document should nevertheless show consumers what they receive.
@@ -64,6 +85,7 @@ class RabbitBus:
         graceful_timeout: float = 15.0,
     ) -> None:
         self.service = service
+        self.max_in_flight = 256  # publishes awaiting their confirm at once (for the relay)
         self._url = url
         self._namespace = namespace
         self._retry = retry
@@ -88,12 +110,18 @@ class RabbitBus:
             for subscription in self._subscriptions.values()
             for name in (
                 consumer_queue(self._namespace, subscription).name,
+                retry_queue_name(self._namespace, subscription),
                 dead_letter_queue(self._namespace, subscription).name,
             )
         )
 
     async def publish(self, envelope: Envelope) -> None:
-        confirmation = await self._broker.publish(
+        async with asyncio.timeout(self._publish_timeout):
+            confirmation = await self._publish(envelope)
+        _ensure_confirmed(confirmation, f"{envelope.type} {envelope.id}")
+
+    async def _publish(self, envelope: Envelope) -> Any:
+        return await self._broker.publish(
             envelope.model_dump(mode="json"),
             exchange=self._events,
             routing_key=envelope.type,
@@ -104,9 +132,7 @@ class RabbitBus:
             correlation_id=str(envelope.correlation_id or envelope.id),
             message_type=envelope.type,
             timestamp=envelope.occurred_at,
-            timeout=self._publish_timeout,
         )
-        _ensure_confirmed(confirmation, f"{envelope.type} {envelope.id}")
 
     def subscribe(self, subscription: Subscription) -> None:
         if self._started:
@@ -143,13 +169,12 @@ class RabbitBus:
         """Declare the exchanges, queues, DLQs and bindings (all idempotent), then consume."""
         if self._started:
             return
+        await declare_topology(
+            self._url,
+            self._namespace,
+            {s.queue: s.event_type for s in self._subscriptions.values()},
+        )
         await self._broker.connect()
-        await self._broker.declare_exchange(self._events)
-        dlx = await self._broker.declare_exchange(self._dlx)
-        for subscription in self._subscriptions.values():
-            dlq = dead_letter_queue(self._namespace, subscription)
-            declared = await self._broker.declare_queue(dlq)
-            await declared.bind(dlx, routing_key=dlq.routing_key)
         await self._broker.start()
         self._started = True
 
@@ -165,7 +190,7 @@ class RabbitBus:
         async with connection:
             channel = await connection.channel()
             for name in self.declared_queues:
-                await channel.queue_delete(name)
+                await channel.queue_delete(name, if_unused=False, if_empty=False)
             for exchange in (self._events, self._dlx):
                 await channel.exchange_delete(exchange.name)
 
@@ -173,25 +198,77 @@ class RabbitBus:
         self, subscription: Subscription
     ) -> Callable[[bytes, IncomingRabbitMessage], Awaitable[None]]:
         queue = queue_name(self._namespace, subscription)
+        retry_queue = retry_queue_name(self._namespace, subscription)
 
         async def consume(body: _RawEnvelope, message: RabbitMessage) -> None:
             try:
                 envelope = Envelope.model_validate_json(body)
             except ValidationError as exc:
+                CONSUMER_FAILURES.labels(queue, "poison").inc()
                 await self._dead_letter(message, queue, exc)
                 return
             try:
                 await call_with_retry(subscription.handler, envelope, self._retry, queue=queue)
+            except TransientFailure as exc:
+                CONSUMER_FAILURES.labels(queue, "transient").inc()
+                await self._retry_later(message, queue, retry_queue, exc)
             except Exception as exc:
+                outcome = "poison" if isinstance(exc, Unprocessable) else "error"
+                CONSUMER_FAILURES.labels(queue, outcome).inc()
                 await self._dead_letter(message, queue, exc)
 
         return consume
+
+    async def _retry_later(
+        self, message: IncomingRabbitMessage, queue: str, retry_queue: str, error: Exception
+    ) -> None:
+        """Park the message in `<queue>.retry` until its delay expires, then it comes back."""
+        retries = _int_header(message.headers.get(RETRIES_HEADER))
+        if retries >= self._retry.transient_attempts:
+            await self._dead_letter(message, queue, error)
+            return
+        delay = self._retry.transient_delay(retries)
+        logger.info(
+            "%s: message %s failed transiently (%s); retry %d in %.1fs",
+            queue,
+            message.message_id,
+            error,
+            retries + 1,
+            delay,
+        )
+        headers: dict[str, Any] = {
+            **message.headers,
+            RETRIES_HEADER: retries + 1,
+            "x-last-error": str(error)[:1000],
+        }
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                confirmation = await self._broker.publish(
+                    message.body,
+                    routing_key=retry_queue,
+                    persist=True,
+                    mandatory=True,
+                    headers=headers,
+                    expiration=delay,
+                    message_id=message.message_id,
+                    correlation_id=message.correlation_id,
+                    content_type=message.content_type or None,
+                )
+            _ensure_confirmed(confirmation, f"retry of {message.message_id}")
+        except Exception:
+            logger.warning("%s: retry publish failed; requeueing after a pause", queue)
+            await asyncio.sleep(min(delay, 5.0))
+            await message.nack(requeue=True)
 
     async def _dead_letter(
         self, message: IncomingRabbitMessage, queue: str, error: Exception
     ) -> None:
         """Publish the message to `<queue>.dlq` with its error; FastStream acks the original."""
-        reason = describe_error(error)
+        reason = (
+            describe_error(error.__cause__ or error)
+            if isinstance(error, TransientFailure)
+            else describe_error(error)
+        )
         logger.error("%s: dead-lettering message %s: %s", queue, message.message_id, reason)
         headers: dict[str, Any] = {
             **message.headers,
@@ -200,22 +277,33 @@ class RabbitBus:
             "x-original-queue": queue,
         }
         try:
-            confirmation = await self._broker.publish(
-                message.body,
-                exchange=self._dlx,
-                routing_key=queue,
-                persist=True,
-                mandatory=True,
-                headers=headers,
-                message_id=message.message_id,
-                correlation_id=message.correlation_id,
-                content_type=message.content_type or None,
-                timeout=self._publish_timeout,
-            )
+            async with asyncio.timeout(self._publish_timeout):
+                confirmation = await self._broker.publish(
+                    message.body,
+                    exchange=self._dlx,
+                    routing_key=queue,
+                    persist=True,
+                    mandatory=True,
+                    headers=headers,
+                    message_id=message.message_id,
+                    correlation_id=message.correlation_id,
+                    content_type=message.content_type or None,
+                )
             _ensure_confirmed(confirmation, f"dead letter of {message.message_id}")
-        except Exception as exc:
-            logger.exception("%s: dead-letter publish failed; rejecting the message", queue)
-            raise RejectMessage(requeue=False) from exc
+            DLQ_DEPTH.labels(f"{queue}.dlq").inc()
+        except Exception:
+            # the quorum queue counts this delivery: a message that keeps failing to be
+            # dead-lettered reaches the delivery limit and RabbitMQ dead-letters it itself
+            logger.exception("%s: dead-letter publish failed; requeueing after a pause", queue)
+            await asyncio.sleep(1.0)
+            await message.nack(requeue=True)
+
+
+def _int_header(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return 0
 
 
 def asyncapi_schema(bus: RabbitBus, *, version: str = "1.0.0") -> dict[str, Any]:
