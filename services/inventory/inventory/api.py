@@ -10,9 +10,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from arcadia_core.auth import CurrentPrincipal, PlatformAdmin
+from arcadia_core.http import problem
 from inventory.adapters import queries
 from inventory.domain.projects import Classification
 from inventory.schemas import (
+    CleanText,
+    Cursor,
+    Kind,
     ProjectClassification,
     ProjectOut,
     ProjectPage,
@@ -20,6 +24,7 @@ from inventory.schemas import (
     ResourceEventOut,
     ResourceOut,
     ResourcePage,
+    Status,
 )
 from inventory.usecases.projects import classify_project
 
@@ -30,7 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 
 async def invalid_cursor(_: Request, exc: Exception) -> JSONResponse:
     """Registered on the app for `queries.InvalidCursor`: a cursor this API did not hand out."""
-    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
+    return problem(status.HTTP_400_BAD_REQUEST, str(exc))
 
 
 def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -42,16 +47,18 @@ def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
 async def list_inventory(
     request: Request,
     principal: CurrentPrincipal,
-    kind: str | None = None,
+    kind: Kind | None = None,
     tenant: UUID | None = None,
     deployment: UUID | None = None,
     project: UUID | None = None,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
     include_deleted: bool = False,
     unattributed: bool | None = None,
-    q: Annotated[str | None, Query(description="Search in name and provider id")] = None,
+    q: Annotated[
+        CleanText | None, Query(max_length=200, description="Search in name and provider id")
+    ] = None,
     limit: Limit = 100,
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
 ) -> ResourcePage:
     f = queries.ResourceFilter(
         kind=kind,
@@ -91,7 +98,7 @@ async def get_inventory_item(
 
 @router.get("/projects", response_model=ProjectPage, summary="List mirrored DigitalOcean projects")
 async def list_projects(
-    request: Request, principal: CurrentPrincipal, limit: Limit = 100, cursor: str | None = None
+    request: Request, principal: CurrentPrincipal, limit: Limit = 100, cursor: Cursor | None = None
 ) -> ProjectPage:
     async with _sessions(request)() as session:
         rows, next_cursor = await queries.list_projects(

@@ -3,10 +3,81 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from inventory.domain import kinds, urns
+
+# --- what a request may say -----------------------------------------------------------------
+
+# Every kind the inventory can hold: those with a sync of their own and those known from URNs.
+KINDS: tuple[str, ...] = tuple(sorted(set(urns.URN_KINDS.values()) | kinds.DEDICATED_KINDS))
+
+# Every status a resource can carry: DigitalOcean's own where it reports one (droplets, firewalls,
+# load balancers, Kubernetes clusters, databases, app deployment phases, lowercased), and the
+# inventory's where it derives one (volumes, reserved IPs, snapshots, placeholders).
+STATUSES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            # droplets
+            "new", "active", "off", "archive",
+            # firewalls
+            "waiting", "succeeded", "failed",
+            # load balancers
+            "errored",
+            # volumes, reserved IPs, snapshots and backups, placeholders
+            "attached", "detached", "assigned", "unassigned", "available", "unknown",
+            # Kubernetes clusters
+            "running", "provisioning", "degraded", "error", "deleted", "upgrading", "deleting",
+            # managed databases
+            "creating", "online", "resizing", "migrating", "forking",
+            # apps (the active deployment's phase)
+            "pending_build", "building", "pending_deploy", "deploying", "superseded", "canceled",
+        }
+    )
+)  # fmt: skip
+
+
+class Purpose(StrEnum):
+    """What a classified project or resource is for."""
+
+    TENANT = "tenant"  # runs a tenant's deployment: billed to that tenant
+    INTERNAL = "internal"  # the platform's own
+    SHARED = "shared"  # shared by several tenants: a cost spread over them
+
+
+def _clean_text(value: str) -> str:
+    """No control characters (NUL included) and no lone surrogates: text PostgreSQL can store."""
+    for char in value:
+        code = ord(char)
+        if code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF:
+            raise ValueError("control characters and lone surrogates are not allowed")
+    return value
+
+
+def _one_of(name: str, allowed: tuple[str, ...]) -> AfterValidator:
+    known = frozenset(allowed)
+
+    def check(value: str) -> str:
+        if value not in known:
+            raise ValueError(f"unknown {name}; known: {', '.join(allowed)}")
+        return value
+
+    return AfterValidator(check)
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+Kind = Annotated[
+    str, _one_of("kind", KINDS), WithJsonSchema({"type": "string", "enum": list(KINDS)})
+]
+Status = Annotated[
+    str, _one_of("status", STATUSES), WithJsonSchema({"type": "string", "enum": list(STATUSES)})
+]
+# an opaque cursor this API handed out: URL-safe base64, bounded
+Cursor = Annotated[str, Field(max_length=1024, pattern=r"^[A-Za-z0-9_=-]+$")]
 
 
 class ResourceOut(BaseModel):
@@ -80,4 +151,5 @@ class ProjectClassification(BaseModel):
 
     tenant_id: UUID | None = None
     deployment_id: UUID | None = None
-    purpose: str | None = Field(default=None, max_length=255)
+    purpose: Purpose | None = None
+

@@ -35,14 +35,23 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def decode_cursor(cursor: str, size: int) -> list[str]:
+    """The key a cursor holds: exactly `size` strings PostgreSQL can compare, or InvalidCursor."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad base64, bad UTF-8, bad or too deep JSON
         raise InvalidCursor("cursor is not one this API returned") from exc
-    if not isinstance(key, list) or len(key) != size:
+    if (
+        not isinstance(key, list)
+        or len(key) != size
+        or not all(isinstance(part, str) and _storable(part) for part in key)
+    ):
         raise InvalidCursor("cursor is not one this API returned")
     return key
+
+
+def _storable(text: str) -> bool:
+    return len(text) <= 512 and not any(ord(c) == 0 or 0xD800 <= ord(c) <= 0xDFFF for c in text)
 
 
 def _filtered(statement: Select[Any], f: ResourceFilter) -> Select[Any]:
@@ -115,7 +124,11 @@ async def list_projects(
     statement = scoped(select(cloud_projects), principal, c.tenant_id)
     if cursor:
         (name, project_id) = decode_cursor(cursor, 2)
-        statement = statement.where(tuple_(c.name, c.id) > tuple_(name, UUID(project_id)))
+        try:
+            after = UUID(project_id)
+        except ValueError as exc:
+            raise InvalidCursor("cursor is not one this API returned") from exc
+        statement = statement.where(tuple_(c.name, c.id) > tuple_(name, after))
     statement = statement.order_by(c.name, c.id).limit(limit + 1)
     rows = [dict(row) for row in (await session.execute(statement)).mappings()]
     next_cursor = None
