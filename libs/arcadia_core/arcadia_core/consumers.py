@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from arcadia_core.bus.errors import Unprocessable
 from arcadia_core.bus.ports import Subscription
+from arcadia_core.context import correlation
 from arcadia_core.events import CatchUpRequested, Envelope, EventPayload
 
 P = TypeVar("P", bound=EventPayload)
@@ -80,12 +81,14 @@ def consume(
     queue = f"{service}.on-{model.EVENT_TYPE}"
 
     async def handle(envelope: Envelope) -> None:
-        payload = parse(envelope, model)
-        async with uow() as work:
-            if not await work.claim_event(queue, envelope.id):
-                return
-            await apply(work, payload, envelope)
-            await work.commit()
+        # the cause's correlation id reaches this consumer's log lines, events and jobs
+        with correlation(envelope.correlation_id or envelope.id):
+            payload = parse(envelope, model)
+            async with uow() as work:
+                if not await work.claim_event(queue, envelope.id):
+                    return
+                await apply(work, payload, envelope)
+                await work.commit()
 
     return Subscription(service, model.EVENT_TYPE, handle)
 

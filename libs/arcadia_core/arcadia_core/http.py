@@ -32,6 +32,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arcadia_core.auth import TokenVerifier, current_principal, platform_admin
+from arcadia_core.context import correlation
+from arcadia_core.metrics import instrument
 from arcadia_core.settings import ArcadiaSettings
 
 log = logging.getLogger(__name__)
@@ -156,6 +158,33 @@ class ProblemMiddleware:
             if response.status_code >= 500:
                 log.exception("%s %s failed", scope.get("method"), scope.get("path"), exc_info=exc)
             await response(scope, receive, send)
+
+
+class RequestIdMiddleware:
+    """Reads `X-Request-Id` (or makes one), runs the request under it as the correlation id
+    (`arcadia_core.context`: it reaches log lines, emitted events and enqueued jobs) and
+    echoes it on the response. A request id that is not a UUID maps to a stable UUID."""
+
+    HEADER = b"x-request-id"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == self.HEADER), None)
+        with correlation(given, new_if_missing=True) as correlation_id:
+            request_id = (given or str(correlation_id)).encode("latin-1")
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = [h for h in message.get("headers", []) if h[0] != self.HEADER]
+                    message = {**message, "headers": [*headers, (self.HEADER, request_id)]}
+                await send(message)
+
+            await self.app(scope, receive, send_with_id)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -375,6 +404,8 @@ def service_app(
     for key, value in (state or {}).items():
         setattr(app.state, key, value)
     install_problem_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    instrument(app)  # HTTP request metrics (arcadia_core.metrics)
     app.include_router(ops_router(ready_checks))
     for router in routers:
         app.include_router(router)

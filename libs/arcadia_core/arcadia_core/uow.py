@@ -15,6 +15,7 @@ from uuid import UUID
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from arcadia_core.context import current_correlation_id
 from arcadia_core.events import Envelope, EventPayload
 from arcadia_core.inbox import claim
 from arcadia_core.outbox import add_to_outbox
@@ -64,9 +65,14 @@ class SqlUnitOfWork:
         return await claim(self.session, self._inbox, consumer, event_id)
 
     def emit(self, *payloads: EventPayload) -> None:
-        """Queue events for the outbox; they are written with the next `commit()`."""
+        """Queue events for the outbox; they are written with the next `commit()`.
+
+        Their correlation id is this unit of work's, else the one of the work in progress
+        (`arcadia_core.context`: the HTTP request, consumed event or job that caused them).
+        """
+        correlation_id = self.correlation_id or current_correlation_id()
         self._pending.extend(
-            p.envelope(producer=self.producer, correlation_id=self.correlation_id) for p in payloads
+            p.envelope(producer=self.producer, correlation_id=correlation_id) for p in payloads
         )
 
     async def commit(self) -> None:
