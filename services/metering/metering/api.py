@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
@@ -90,7 +91,7 @@ async def get_unmetered(
 ) -> UnmeteredPage:
     async with _sessions(request)() as session:
         rows = await queries.unmetered(session, limit=limit)
-    return UnmeteredPage(items=[UnmeteredOut(**vars(r)) for r in rows])
+    return UnmeteredPage(items=[UnmeteredOut(**asdict(r)) for r in rows])
 
 
 @router.get("/metering/config", response_model=ConfigOut, summary="Metering configuration")
@@ -111,5 +112,5 @@ async def put_config(request: Request, _: PlatformAdmin, body: ConfigIn) -> Conf
             [item.domain() for item in body.items], uow=container.uow, clock=container.clock
         )
     except UnknownBillingKind as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return ConfigOut(items=[KindConfigBody.of(c) for c in config.values()])

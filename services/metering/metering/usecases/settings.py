@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from metering.domain.billing import BY_BILLING_KIND, KindConfig, full_config
 from metering.ports import Clock, UnitOfWorkFactory
@@ -35,11 +35,14 @@ async def update_config(
 
 
 async def purge_expired(*, uow: UnitOfWorkFactory, clock: Clock) -> dict[str, int]:
-    """Delete the usage rows older than each billing kind's retention."""
+    """Delete the usage rows older than each billing kind's retention (in whole UTC days)."""
     async with uow() as work:
-        now = clock()
+        # whole UTC days: a row is kept while its day is within the last `retention_days`
+        today = clock().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         purged: dict[str, int] = {}
         for kind, config in full_config(await work.config.load()).items():
-            purged[kind] = await work.usage.purge(kind, now - timedelta(days=config.retention_days))
+            purged[kind] = await work.usage.purge(
+                kind, today - timedelta(days=config.retention_days)
+            )
         await work.commit()
     return purged

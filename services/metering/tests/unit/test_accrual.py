@@ -82,8 +82,9 @@ def test_before_the_first_sighting_the_status_first_seen_holds() -> None:
     assert day("droplet", droplet, "2026-12-01") == {DEP_A: Decimal(0)}
 
 
-@pytest.mark.parametrize(("month", "days"), [("2026-02", 28), ("2028-02", 29), ("2026-11", 30),
-                                             ("2026-12", 31)])
+@pytest.mark.parametrize(
+    ("month", "days"), [("2026-02", 28), ("2028-02", 29), ("2026-11", 30), ("2026-12", 31)]
+)
 def test_gb_month_and_zone_counts_sum_to_the_month(month: str, days: int) -> None:
     first = at(f"{month}-01T00:00")
     assert days_in_month(first) == days
@@ -105,9 +106,7 @@ def test_gb_month_and_zone_counts_sum_to_the_month(month: str, days: int) -> Non
 
 
 def test_a_partial_day_of_storage_accrues_its_started_hours_share() -> None:
-    volume = resource(
-        "volume", "2026-12-10T18:20", ("2026-12-10T18:30", "attached", DEP_A, "100")
-    )
+    volume = resource("volume", "2026-12-10T18:20", ("2026-12-10T18:30", "attached", DEP_A, "100"))
     assert day("volume", volume, "2026-12-10") == {DEP_A: Decimal(100) * 6 / (31 * 24)}
 
 
