@@ -11,7 +11,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from arcadia_core.outbox import create_outbox_tables, drop_outbox_tables
+from arcadia_core.outbox import (
+    create_outbox_tables,
+    downgrade_messaging_tables,
+    drop_outbox_tables,
+    upgrade_messaging_tables,
+)
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -85,9 +90,11 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     create_outbox_tables(op, SCHEMA)
+    upgrade_messaging_tables(op, SCHEMA)
 
 
 def downgrade() -> None:
+    downgrade_messaging_tables(op, SCHEMA)
     drop_outbox_tables(op, SCHEMA)
     op.drop_table("cloud_drift", schema=SCHEMA)
     op.drop_table("cloud_provisioned", schema=SCHEMA)

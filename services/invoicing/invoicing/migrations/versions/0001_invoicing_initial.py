@@ -10,7 +10,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from arcadia_core.outbox import create_outbox_tables, drop_outbox_tables
+from arcadia_core.outbox import (
+    create_outbox_tables,
+    downgrade_messaging_tables,
+    drop_outbox_tables,
+    upgrade_messaging_tables,
+)
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -283,9 +288,11 @@ def upgrade() -> None:
         schema="invoicing",
     )
     create_outbox_tables(op, SCHEMA)
+    upgrade_messaging_tables(op, SCHEMA)
 
 
 def downgrade() -> None:
+    downgrade_messaging_tables(op, SCHEMA)
     drop_outbox_tables(op, SCHEMA)
     for table in TABLES:
         op.drop_table(table, schema=SCHEMA)
