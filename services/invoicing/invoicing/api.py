@@ -72,7 +72,7 @@ async def domain_error(_: Request, exc: Exception) -> Response:
         return problem(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, queries.InvalidCursor):
         return problem(status.HTTP_400_BAD_REQUEST, str(exc))
-    return problem(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+    return problem(422, str(exc))
 
 
 ERRORS: tuple[type[Exception], ...] = (

@@ -47,7 +47,9 @@ async def service(invoicing_db: str, clock: FakeClock) -> AsyncIterator[bootstra
 
 
 def bearer(principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(principal, secret=JWT_SECRET, audience='arcadia')}"}
+    return {
+        "Authorization": f"Bearer {mint_token(principal, secret=JWT_SECRET, audience='arcadia')}"
+    }
 
 
 @pytest.fixture
@@ -73,7 +75,11 @@ def feed(service: bootstrap.Invoicing) -> Feed:
         version: int = 1,
     ) -> None:
         payload = UsageMetered(
-            deployment_id=deployment_id, tenant_id=tenant_id, day=day, version=version, totals=totals
+            deployment_id=deployment_id,
+            tenant_id=tenant_id,
+            day=day,
+            version=version,
+            totals=totals,
         )
         envelope: Envelope = payload.envelope(producer="metering")
         await handler(envelope)

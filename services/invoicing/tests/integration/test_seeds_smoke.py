@@ -11,10 +11,10 @@ import httpx
 from sqlalchemy import func, select
 
 from arcadia_core.auth import Principal
-
-ADMIN = Principal.platform_admin()
 from invoicing.adapters.tables import outbox, tenant_invoices
 from invoicing.bootstrap import Invoicing
+
+ADMIN = Principal.platform_admin()
 
 APRIL_DAYS = [date(2026, 4, 1) + timedelta(days=n) for n in range(30)]
 
@@ -140,7 +140,7 @@ async def test_unknown_ids_are_refused(
     assert sub.status_code == 404
     with pytest.raises(Unprocessable):
         await feed(uuid4(), None, date(2026, 4, 1), {"droplet_hours": Decimal(1)})
-    tenant_id, deployment_id = await pilot()
+    _, deployment_id = await pilot()
     with pytest.raises(Unprocessable):
         await feed(deployment_id, uuid4(), date(2026, 4, 1), {"droplet_hours": Decimal(1)})
     bad_plan = await api.post(
@@ -155,4 +155,3 @@ async def test_unknown_ids_are_refused(
         headers=bearer(ADMIN),
     )
     assert overlapping.status_code == 409
-
