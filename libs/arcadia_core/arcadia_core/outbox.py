@@ -299,6 +299,7 @@ class OutboxRelay:
         self._outage_since: float | None = None
         self._outage_delay = 0.0
         self._metrics_at = 0.0
+        self._lease_columns: bool | None = None
         self.listening = asyncio.Event()  # set while the LISTEN connection is up (for tests)
 
     @property
@@ -406,32 +407,64 @@ class OutboxRelay:
             logger.debug("outbox (%s): sent %d event(s)", self._schema, len(outcome.sent))
         return len(outcome.sent)
 
+    async def _has_lease_columns(self) -> bool:
+        """False for an outbox still in its first shape (`upgrade_messaging_tables` not run)."""
+        if self._lease_columns is None:
+            async with self._engine.connect() as connection:
+                found = await connection.scalar(
+                    text(
+                        "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                        ":schema AND table_name = :table AND column_name = 'claimed_until'"
+                    ),
+                    {"schema": self._schema, "table": self._table.name},
+                )
+            self._lease_columns = bool(found)
+            if not self._lease_columns:
+                logger.warning(
+                    "outbox (%s) lacks the delivery columns: leasing rows through "
+                    "next_attempt_at and parking nothing until a migration calls "
+                    "arcadia_core.outbox.upgrade_messaging_tables",
+                    self._schema,
+                )
+        return self._lease_columns
+
     async def _claim(self) -> Sequence[Any]:
         table = self._table
+        upgraded = await self._has_lease_columns()
+        lease = func.now() + timedelta(seconds=self._lease)
+        conditions = [table.c.sent_at.is_(None), table.c.next_attempt_at <= func.now()]
+        if upgraded:
+            conditions += [
+                table.c.parked_at.is_(None),
+                (table.c.claimed_until.is_(None)) | (table.c.claimed_until < func.now()),
+            ]
         due = (
             select(table.c.id)
-            .where(
-                table.c.sent_at.is_(None),
-                table.c.parked_at.is_(None),
-                table.c.next_attempt_at <= func.now(),
-                (table.c.claimed_until.is_(None)) | (table.c.claimed_until < func.now()),
-            )
+            .where(*conditions)
             .order_by(table.c.id)
             .limit(self._batch_size)
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
+        claim = (
+            update(table)
+            .where(table.c.id.in_(due))
+            .values(claimed_until=lease)
+            .returning(table.c.id, table.c.attempts, table.c.envelope, table.c.claimed_until)
+            if upgraded
+            # first shape: the lease is a due time in the future (nobody else takes the row)
+            else update(table)
+            .where(table.c.id.in_(due))
+            .values(next_attempt_at=lease)
+            .returning(
+                table.c.id,
+                table.c.attempts,
+                table.c.envelope,
+                table.c.next_attempt_at.label("claimed_until"),
+            )
+        )
         async with self._engine.begin() as connection:
-            rows = (
-                await connection.execute(
-                    update(table)
-                    .where(table.c.id.in_(due))
-                    .values(claimed_until=func.now() + timedelta(seconds=self._lease))
-                    .returning(
-                        table.c.id, table.c.attempts, table.c.envelope, table.c.claimed_until
-                    )
-                )
-            ).all()
+            rows = (await connection.execute(claim)).all()
         return sorted(rows, key=lambda row: row.id)
 
     async def _publish_all(self, rows: Sequence[Any], outcome: _Pass) -> None:
@@ -487,17 +520,25 @@ class OutboxRelay:
 
     async def _settle(self, rows: Sequence[Any], outcome: _Pass, lease_until: datetime) -> None:
         table = self._table
+        upgraded = bool(self._lease_columns)
         settled = set(outcome.sent) | {f["row_id"] for f in outcome.failed}
         settled |= {p["row_id"] for p in outcome.parked}
         released = [row.id for row in rows if row.id not in settled]
+        unclaim: dict[str, Any] = {"claimed_until": None} if upgraded else {}
+        parked = outcome.parked
+        failed = outcome.failed
+        if not upgraded and parked:  # nowhere to park: back off as long as allowed instead
+            delay = timedelta(seconds=self._max_backoff)
+            failed = [*failed, *({**p, "delay": delay} for p in parked)]
+            parked = []
         async with self._engine.begin() as connection:
             if outcome.sent:
                 await connection.execute(
                     update(table)
                     .where(table.c.id.in_(outcome.sent))
-                    .values(sent_at=func.now(), claimed_until=None)
+                    .values(sent_at=func.now(), **unclaim)
                 )
-            if outcome.failed:
+            if failed:
                 await connection.execute(
                     update(table)
                     .where(table.c.id == bindparam("row_id"))
@@ -505,11 +546,11 @@ class OutboxRelay:
                         attempts=table.c.attempts + 1,
                         last_error=bindparam("error"),
                         next_attempt_at=func.now() + bindparam("delay", type_=Interval),
-                        claimed_until=None,
+                        **unclaim,
                     ),
-                    outcome.failed,
+                    failed,
                 )
-            if outcome.parked:
+            if parked:
                 await connection.execute(
                     update(table)
                     .where(table.c.id == bindparam("row_id"))
@@ -519,14 +560,15 @@ class OutboxRelay:
                         parked_at=func.now(),
                         claimed_until=None,
                     ),
-                    outcome.parked,
+                    parked,
                 )
             if released:
                 # only our own lease: another relay may have claimed an expired one since
+                lease = table.c.claimed_until if upgraded else table.c.next_attempt_at
                 await connection.execute(
                     update(table)
-                    .where(table.c.id.in_(released), table.c.claimed_until == lease_until)
-                    .values(claimed_until=None)
+                    .where(table.c.id.in_(released), lease == lease_until)
+                    .values({lease.name: None if upgraded else func.now()})
                 )
 
     async def _listen_forever(self) -> None:
@@ -580,13 +622,18 @@ class OutboxRelay:
         """Pending and parked counts and the oldest unsent age; also updates the gauges."""
         table = self._table
         unsent = table.c.sent_at.is_(None)
-        live = unsent & table.c.parked_at.is_(None)
+        if not await self._has_lease_columns():
+            live: Any = unsent
+            parked_rows: Any = text("0")
+        else:
+            live = unsent & table.c.parked_at.is_(None)
+            parked_rows = func.count().filter(unsent & table.c.parked_at.is_not(None))
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
                     select(
                         func.count().filter(live),
-                        func.count().filter(unsent & table.c.parked_at.is_not(None)),
+                        parked_rows,
                         func.coalesce(
                             func.extract(
                                 "epoch", func.now() - func.min(table.c.created_at).filter(live)

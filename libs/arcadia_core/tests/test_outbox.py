@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from alembic.migration import MigrationContext
@@ -15,15 +15,16 @@ from alembic.operations import Operations
 from sqlalchemy import func, inspect, select, text, update
 
 from arcadia_core.bus import InProcessBus, RetryPolicy, Subscription
-from arcadia_core.db import create_engine
+from arcadia_core.db import create_engine, service_metadata, session_factory
 from arcadia_core.events import Envelope
-from arcadia_core.inbox import idempotent
+from arcadia_core.inbox import idempotent, purge_handled
 from arcadia_core.outbox import (
     OutboxRelay,
     OutboxWriter,
     add_to_outbox,
     create_outbox_tables,
     drop_outbox_tables,
+    outbox_table,
 )
 
 
@@ -322,3 +323,266 @@ async def test_migration_helpers_create_and_drop_both_tables(database_url: str) 
             assert await connection.run_sync(tables_and_indexes) == {}
     finally:
         await engine.dispose()
+
+
+class BrokerAway:
+    """Every publish fails the way a lost connection does."""
+
+    def __init__(self) -> None:
+        self.away = True
+        self.sent: list[UUID] = []
+
+    async def publish(self, envelope: Envelope) -> None:
+        if self.away:
+            raise ConnectionResetError("connection reset by peer")
+        self.sent.append(envelope.id)
+
+
+async def test_broker_outage_stops_the_pass_counts_no_attempt_and_logs_once(
+    messaging_db: Any, new_envelope: Callable[..., Envelope], caplog: pytest.LogCaptureFixture
+) -> None:
+    envelopes = [new_envelope(n=i) for i in range(300)]
+    await write(messaging_db, *envelopes)
+    publisher = BrokerAway()
+    relay = OutboxRelay(messaging_db.engine, messaging_db.outbox, publisher, max_in_flight=10)
+    with caplog.at_level("WARNING", logger="arcadia_core.outbox"):
+        for _ in range(5):
+            assert await relay.relay_once() == 0
+        assert relay.in_outage
+        rows = await messaging_db.outbox_rows()
+        assert {(r.attempts, r.claimed_until, r.parked_at) for r in rows} == {(0, None, None)}
+        outage_lines = [r for r in caplog.records if "unavailable" in r.getMessage()]
+        assert len(outage_lines) == 1  # one line per outage, not per row nor per pass
+        assert len(caplog.records) == 1
+
+        publisher.away = False
+        while await relay.relay_once():
+            pass
+    assert len(publisher.sent) == 300
+    assert not relay.in_outage
+    assert [r.getMessage() for r in caplog.records][1].endswith("s") and "again" in (
+        caplog.records[1].getMessage()
+    )
+    assert await relay.pending_count() == 0
+
+
+async def test_poison_row_is_parked_and_the_rows_after_it_flow(
+    messaging_db: Any, new_envelope: Callable[..., Envelope]
+) -> None:
+    before, poison, after = new_envelope(n=1), new_envelope(n=2), new_envelope(n=3)
+    await write(messaging_db, before, poison, after)
+    async with messaging_db.engine.begin() as connection:  # a row that does not even parse
+        await connection.execute(
+            messaging_db.outbox.insert().values(
+                event_id=uuid4(), event_type="x", envelope={"not": "an envelope"}
+            )
+        )
+    publisher = RecordingPublisher(failing={poison.id})
+    relay = OutboxRelay(
+        messaging_db.engine, messaging_db.outbox, publisher, max_attempts=3, max_backoff=0.01
+    )
+    assert await relay.relay_once() == 2
+    for _ in range(2):
+        await asyncio.sleep(0.02)
+        await relay.relay_once()
+    later = new_envelope(n=4)
+    await write(messaging_db, later)
+    await asyncio.sleep(0.02)
+    assert await relay.relay_once() == 1  # the parked rows are no longer claimed
+
+    assert publisher.sent == [before.id, after.id, later.id]
+    parked = await relay.parked_rows()
+    assert [(p.event_id, p.attempts) for p in parked] == [
+        (str(poison.id), 3),
+        (parked[1].event_id, 1),
+    ]
+    assert parked[0].last_error == f"PublishRefused: broker refused {poison.id}"
+    assert parked[1].last_error is not None and "unreadable envelope" in parked[1].last_error
+    status = await relay.status()
+    assert (status.pending, status.parked) == (0, 2)
+
+    publisher.failing.clear()
+    assert await relay.retry_parked([parked[0].id]) == 1
+    assert await relay.relay_once() == 1
+    assert publisher.sent[-1] == poison.id
+    assert (await relay.status()).parked == 1
+
+
+async def test_backoff_is_capped_for_any_attempt_count(
+    messaging_db: Any, new_envelope: Callable[..., Envelope]
+) -> None:
+    """`2.0 ** attempts` overflowed after ~1,024 attempts and stalled the whole stream."""
+    bad, good = new_envelope(n=1), new_envelope(n=2)
+    await write(messaging_db, bad, good)
+    async with messaging_db.engine.begin() as connection:
+        await connection.execute(
+            update(messaging_db.outbox)
+            .where(messaging_db.outbox.c.event_id == bad.id)
+            .values(attempts=5000)
+        )
+    publisher = RecordingPublisher(failing={bad.id})
+    relay = OutboxRelay(
+        messaging_db.engine, messaging_db.outbox, publisher, max_backoff=3, max_attempts=10**6
+    )
+    assert await relay.relay_once() == 1
+    assert publisher.sent == [good.id]
+    assert 2.5 < await seconds_until_next_attempt(messaging_db, bad.id) <= 3.0
+
+
+async def test_no_lock_or_transaction_is_held_while_publishing(
+    messaging_db: Any, new_envelope: Callable[..., Envelope]
+) -> None:
+    release = asyncio.Event()
+    publishing = asyncio.Event()
+
+    class Slow:
+        async def publish(self, envelope: Envelope) -> None:
+            publishing.set()
+            await release.wait()
+
+    await write(messaging_db, new_envelope(), new_envelope())
+    relay = OutboxRelay(messaging_db.engine, messaging_db.outbox, Slow(), publish_timeout=5)
+    task = asyncio.create_task(relay.relay_once())
+    await asyncio.wait_for(publishing.wait(), 5)
+    async with messaging_db.engine.connect() as connection:
+        idle_in_transaction = await connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'"
+            )
+        )
+        # every claimed row can be locked at once: nobody holds it
+        locked = (
+            await connection.execute(text("SELECT id FROM messaging_test.outbox FOR UPDATE NOWAIT"))
+        ).all()
+        await connection.rollback()
+    assert idle_in_transaction == 0
+    assert len(locked) == 2
+    # a second relay does not take the leased rows
+    other = RecordingPublisher()
+    assert await OutboxRelay(messaging_db.engine, messaging_db.outbox, other).relay_once() == 0
+    release.set()
+    assert await task == 2
+
+
+async def test_publish_timeout_gives_the_batch_back_within_the_timeout(
+    messaging_db: Any, new_envelope: Callable[..., Envelope]
+) -> None:
+    class Blocked:
+        async def publish(self, envelope: Envelope) -> None:
+            await asyncio.Event().wait()  # a broker under a memory alarm never confirms
+
+    await write(messaging_db, *(new_envelope(n=i) for i in range(20)))
+    relay = OutboxRelay(messaging_db.engine, messaging_db.outbox, Blocked(), publish_timeout=0.3)
+    started = asyncio.get_running_loop().time()
+    assert await relay.relay_once() == 0
+    assert asyncio.get_running_loop().time() - started < 1.5
+    assert relay.in_outage
+    rows = await messaging_db.outbox_rows()
+    assert {(r.claimed_until, r.attempts) for r in rows} == {(None, 0)}
+    publisher = RecordingPublisher()
+    assert await OutboxRelay(messaging_db.engine, messaging_db.outbox, publisher).relay_once() == 20
+
+
+async def test_a_dead_relays_lease_expires_and_its_rows_are_sent(
+    messaging_db: Any, new_envelope: Callable[..., Envelope]
+) -> None:
+    envelope = new_envelope()
+    await write(messaging_db, envelope)
+    dead = OutboxRelay(messaging_db.engine, messaging_db.outbox, RecordingPublisher(), lease=0.5)
+    assert len(await dead._claim()) == 1  # claimed, then the process is SIGKILLed
+    publisher = RecordingPublisher()
+    relay = OutboxRelay(messaging_db.engine, messaging_db.outbox, publisher)
+    assert await relay.relay_once() == 0
+    await asyncio.sleep(0.6)
+    assert await relay.relay_once() == 1
+    assert publisher.sent == [envelope.id]
+
+
+async def test_a_batch_is_published_with_many_confirms_in_flight(
+    messaging_db: Any, new_envelope: Callable[..., Envelope]
+) -> None:
+    await write(messaging_db, *(new_envelope(n=i) for i in range(400)))
+    publisher = RecordingPublisher(delay=0.05)  # one by one: 20 s
+    relay = OutboxRelay(messaging_db.engine, messaging_db.outbox, publisher, batch_size=400)
+    started = asyncio.get_running_loop().time()
+    assert await relay.relay_once() == 400
+    assert asyncio.get_running_loop().time() - started < 3
+
+
+async def test_a_commit_in_another_process_wakes_the_relay_through_notify(
+    messaging_db: Any, messaging_url: str, new_envelope: Callable[..., Envelope]
+) -> None:
+    publisher = RecordingPublisher()
+    relay = OutboxRelay(messaging_db.engine, messaging_db.outbox, publisher, poll_interval=60)
+    task = asyncio.create_task(relay.run())
+    other_process = create_engine(messaging_url, schema="messaging_test")
+    try:
+        await asyncio.wait_for(relay.listening.wait(), 5)
+        await asyncio.sleep(0.1)  # the first pass found nothing: the relay sleeps for 60 s
+        envelope = new_envelope()
+        async with other_process.begin() as connection:  # no writer, no wake(): only NOTIFY
+            await connection.execute(
+                messaging_db.outbox.insert().values(
+                    event_id=envelope.id,
+                    event_type=envelope.type,
+                    envelope=envelope.model_dump(mode="json"),
+                )
+            )
+        await publisher.wait_until_sent(1)
+        assert publisher.sent == [envelope.id]
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 5)
+        await other_process.dispose()
+
+
+async def test_an_outbox_in_its_first_shape_is_still_relayed(
+    database_url: str, new_envelope: Callable[..., Envelope]
+) -> None:
+    """A service whose migrations have not called `upgrade_messaging_tables` yet."""
+    engine = create_engine(database_url, schema="svc")
+
+    def migrate(connection: Any) -> None:
+        create_outbox_tables(Operations(MigrationContext.configure(connection)), "svc")
+
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE SCHEMA svc"))
+            await connection.run_sync(migrate)
+        table = outbox_table(service_metadata("svc"))
+        good, bad = new_envelope(n=1), new_envelope(n=2)
+        async with session_factory(engine)() as session, session.begin():
+            await add_to_outbox(session, table, good, bad)
+        publisher = RecordingPublisher(failing={bad.id})
+        relay = OutboxRelay(engine, table, publisher, max_attempts=1, max_backoff=5)
+        assert await relay.relay_once() == 1
+        assert await relay.relay_once() == 0
+        assert publisher.sent == [good.id]
+        assert (await relay.status()).pending == 1
+        assert (
+            4
+            < await seconds_until_next_attempt(
+                type("Db", (), {"engine": engine, "outbox": table})(), bad.id
+            )
+            <= 5
+        )
+    finally:
+        await engine.dispose()
+
+
+async def test_inbox_purge_deletes_only_old_rows(messaging_db: Any) -> None:
+    async with messaging_db.engine.begin() as connection:
+        await connection.execute(
+            messaging_db.inbox.insert(),
+            [
+                {"consumer": "c", "event_id": uuid4(), "handled_at": datetime.now(UTC)},
+                {
+                    "consumer": "c",
+                    "event_id": uuid4(),
+                    "handled_at": datetime.now(UTC) - timedelta(days=40),
+                },
+            ],
+        )
+    assert await purge_handled(messaging_db.engine, messaging_db.inbox, timedelta(days=30)) == 1
+    assert await messaging_db.inbox_count() == 1
