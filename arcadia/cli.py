@@ -19,7 +19,6 @@ import typer
 
 from arcadia.commands import drift as drift_commands
 from arcadia.commands import jobs as jobs_commands
-from arcadia.commands import metering as metering_commands
 from arcadia.commands import sandbox as sandbox_commands
 
 T = TypeVar("T")
@@ -36,7 +35,6 @@ app = typer.Typer(
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(drift_commands.app, name="drift")
 app.add_typer(jobs_commands.app, name="jobs")
-app.command("meter")(metering_commands.meter)
 
 SERVICES_HELP = "inventory, billing-ingest, metering, invoicing, drift or gateway"
 VERBOSE = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")]
