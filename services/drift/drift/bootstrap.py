@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid5
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.consumers import request_catch_up_once
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import (
     CatchUpRequested,
@@ -43,9 +43,6 @@ PUBLICATIONS = {
 }
 
 logger = logging.getLogger("drift")
-
-CATCH_UP_MARKER = "catch-up"
-CATCH_UP_NAMESPACE = UUID("3f0f6a52-0c55-4a4b-9a57-1d7b0c1e6b90")
 
 
 async def migrate(database_url: str) -> None:
@@ -76,19 +73,12 @@ class Drift:
         return consumers.subscriptions(self.uow, self.clock)
 
     async def request_catch_up(self) -> bool:
-        """On the first start against a database, ask the inventory to republish every resource.
-
-        The request is remembered in the inbox under a fixed marker id, so it is sent once
-        however many replicas start together; the projection's version gate makes the replay
-        harmless. True when the request was written to the outbox now.
-        """
-        async with self.uow() as work:
-            if not await work.claim_event(CATCH_UP_MARKER, uuid5(CATCH_UP_NAMESPACE, SERVICE)):
-                return False
-            work.emit(CatchUpRequested(service=SERVICE, requested_at=self.clock()))
-            await work.commit()
-        logger.info("drift: first start; asked the inventory to republish its resources")
-        return True
+        """On the first start against a database, ask the inventory to republish every resource
+        (once, however many replicas start together). True when the request was written now."""
+        asked = await request_catch_up_once(SERVICE, self.uow, self.clock())
+        if asked:
+            logger.info("drift: first start; asked the inventory to republish its resources")
+        return asked
 
     async def start(self, *, run_jobs: bool = True) -> None:
         """Relay the outbox and (unless `run_jobs` is off) run the hourly sweep."""
