@@ -18,6 +18,7 @@ from uuid import UUID
 import typer
 
 from arcadia.commands import drift as drift_commands
+from arcadia.commands import metering as metering_commands
 from arcadia.commands import jobs as jobs_commands
 from arcadia.commands import sandbox as sandbox_commands
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(drift_commands.app, name="drift")
+app.command("meter")(metering_commands.meter)
 app.add_typer(jobs_commands.app, name="jobs")
 
 SERVICES_HELP = "inventory, billing-ingest, metering, invoicing, drift or gateway"
