@@ -12,7 +12,8 @@ from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, Select
 
 ALGORITHM = "HS256"
@@ -124,13 +125,23 @@ class TokenVerifier:
             ) from exc
 
 
-def current_principal(request: Request) -> Principal:
+# Declared so that the OpenAPI document marks every authenticated operation (scheme "bearer");
+# the verifier reads the header itself.
+BEARER = HTTPBearer(scheme_name="bearer", bearerFormat="JWT", auto_error=False)
+
+
+def current_principal(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+) -> Principal:
     """FastAPI dependency: the app's `state.token_verifier` authenticates the request."""
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier(request)
 
 
-def platform_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+def platform_admin(
+    principal: Annotated[Principal, Security(current_principal, scopes=[PLATFORM_ADMIN])],
+) -> Principal:
     if not principal.is_platform_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "platform admin only")
     return principal
