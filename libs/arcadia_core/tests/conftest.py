@@ -4,6 +4,8 @@ so an event applied twice shows up twice)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,3 +109,90 @@ def new_envelope() -> Callable[..., Envelope]:
         )
 
     return make
+
+
+# A small TCP proxy on 127.0.0.1 for fault injection: `pass` lets bytes flow; `swallow` keeps
+# connections open and drops every byte (a broker blocking publishers, a half-open connection);
+# `cut` closes every connection and refuses new ones (a database down).
+class TcpProxy:
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.mode = "pass"
+        self.port = 0
+
+    async def start(self) -> TcpProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(BaseException):
+                await task
+
+    def swallow(self) -> None:
+        self.mode = "swallow"
+
+    def restore(self) -> None:
+        self.mode = "pass"
+
+    def cut(self) -> None:
+        self.mode = "cut"
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.mode == "cut":
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers |= {writer, up_writer}
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pump(source, sink, (writer, up_writer)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _pump(
+        self,
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+    ) -> None:
+        try:
+            while data := await source.read(65536):
+                if self.mode == "pass":
+                    sink.write(data)
+                    await sink.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            for writer in pair:
+                writer.transport.abort()
+                self._writers.discard(writer)
+
+
+@pytest.fixture
+async def tcp_proxy() -> AsyncIterator[Callable[[str, int], Awaitable[TcpProxy]]]:
+    made: list[TcpProxy] = []
+
+    async def make(host: str, port: int) -> TcpProxy:
+        proxy = await TcpProxy(host, port).start()
+        made.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in made:
+        await proxy.close()
