@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from do_sandbox import timestamps
+from do_sandbox.billing import Billing
 from do_sandbox.faults import Faults
 from do_sandbox.stats import RequestStats
 from do_sandbox.urns import split_urn, urn_of
@@ -60,6 +61,7 @@ class Account:
         self.faults = Faults()
         self.stats = RequestStats()
         self.scenario: ScenarioRef | None = None
+        self.billing = Billing()
 
     def items(self, collection: str) -> list[Json]:
         return list(self._collection(collection).values())
@@ -134,6 +136,7 @@ class Account:
         self.memberships = other.memberships
         self._project_of = other._project_of
         self.scenario = other.scenario
+        self.billing = other.billing
         self.faults.clear()
         self.stats.clear()
 
@@ -147,18 +150,21 @@ class Account:
             project_id: [{"urn": urn, "assigned_at": at} for urn, at in members.items()]
             for project_id, members in self.memberships.items()
         }
+        data["billing"] = self.billing.to_json()
         return data
 
     @classmethod
     def from_json(cls, data: Json) -> Account:
         account = cls()
         for collection, items in data.items():
-            if collection != "project_resources":
+            if collection not in ("project_resources", "billing"):
                 for item in items:
                     account.put(collection, item)
         for project_id, members in data.get("project_resources", {}).items():
             for member in members:
                 account.assign(project_id, member["urn"], member.get("assigned_at"))
+        if data.get("billing"):
+            account.billing = Billing.from_json(data["billing"])
         return account
 
     def _membership(self, collection: str, item: Json, project_id: str) -> tuple[str, str]:

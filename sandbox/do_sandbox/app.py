@@ -18,6 +18,7 @@ from do_sandbox.errors import (
 from do_sandbox.gate import gate
 from do_sandbox.ratelimit import RateLimit, RateLimiter
 from do_sandbox.routes import ROUTERS
+from do_sandbox.routes import billing as billing_routes
 
 
 def create_app(
@@ -46,4 +47,5 @@ def create_app(
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(billing_routes.router)
     return app

@@ -93,6 +93,9 @@ def build() -> Account:
     _storage(account)
     _networking(account)
     _memberships(account)
+    from do_sandbox.scenarios import seeds_billing  # it reads this module's ids
+
+    account.billing = seeds_billing.build()
     return account
 
 
