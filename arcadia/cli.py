@@ -17,9 +17,11 @@ from uuid import UUID
 
 import typer
 
+from arcadia.commands import delivery as delivery_commands
 from arcadia.commands import drift as drift_commands
-from arcadia.commands import metering as metering_commands
+from arcadia.commands import invoicing as invoicing_commands
 from arcadia.commands import jobs as jobs_commands
+from arcadia.commands import metering as metering_commands
 from arcadia.commands import sandbox as sandbox_commands
 
 T = TypeVar("T")
@@ -35,8 +37,15 @@ app = typer.Typer(
 )
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(drift_commands.app, name="drift")
-app.command("meter")(metering_commands.meter)
 app.add_typer(jobs_commands.app, name="jobs")
+app.add_typer(delivery_commands.outbox, name="outbox")
+app.add_typer(delivery_commands.dlq, name="dlq")
+app.command("meter")(metering_commands.meter)
+app.add_typer(invoicing_commands.tenants, name="tenants")
+app.add_typer(invoicing_commands.deployments, name="deployments")
+app.add_typer(invoicing_commands.subscriptions, name="subscriptions")
+app.add_typer(invoicing_commands.invoices, name="invoices")
+app.command("rollup")(invoicing_commands.rollup)
 
 SERVICES_HELP = "inventory, billing-ingest, metering, invoicing, drift or gateway"
 VERBOSE = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")]
