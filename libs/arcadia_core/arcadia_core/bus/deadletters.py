@@ -116,8 +116,10 @@ class SqlDeadLetterStore:
         """Delete the given row ids, or every dead letter of `queue`; return how many."""
         table = self._table
         query = delete(table).where(table.c.queue == queue)
-        if ids is not None:
-            query = query.where(table.c.id.in_([int(i) for i in ids]))
+        if ids is not None:  # row ids or event ids
+            rows = [int(i) for i in ids if i.isdigit()]
+            events = [UUID(i) for i in ids if not i.isdigit()]
+            query = query.where(table.c.id.in_(rows) | table.c.event_id.in_(events))
         async with self._engine.begin() as connection:
             result = await connection.execute(query)
         await self.count(queue)
