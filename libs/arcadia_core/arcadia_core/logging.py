@@ -51,9 +51,16 @@ class CorrelationFilter(logging.Filter):
         return True
 
 
+def _variable(name: str) -> str | None:
+    """The environment, else the `.env` file (as every other setting)."""
+    from arcadia_core.settings import ArcadiaSettings
+
+    return os.environ.get(name) or ArcadiaSettings().variable(name)
+
+
 def log_format(fmt: str | None = None) -> LogFormat:
     """`fmt`, else `ARCADIA_LOG_FORMAT`, else text; anything else is a ValueError."""
-    value = (fmt or os.environ.get(FORMAT_VARIABLE) or "text").strip().lower()
+    value = (fmt or _variable(FORMAT_VARIABLE) or "text").strip().lower()
     if value not in get_args(LogFormat):
         raise ValueError(f"{FORMAT_VARIABLE} must be 'text' or 'json', not {value!r}")
     return value  # type: ignore[return-value]
@@ -87,7 +94,7 @@ def configure(
     if verbose:
         resolved: str | int = logging.DEBUG
     else:
-        resolved = level if level is not None else os.environ.get(LEVEL_VARIABLE, "INFO")
+        resolved = level if level is not None else (_variable(LEVEL_VARIABLE) or "INFO")
     if isinstance(resolved, str):
         resolved = resolved.strip().upper()
 
