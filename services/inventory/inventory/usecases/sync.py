@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from arcadia_core.gc_pause import collector_paused
+from arcadia_core.metrics import record_sync, timed_sync
 from inventory.domain import kinds, normalize
 from inventory.domain.attribution import (
     Key,
@@ -68,7 +70,7 @@ async def sync_kind(
 ) -> Summary:
     """List every resource of `kind` and reconcile. A failed listing raises and writes nothing."""
     syncer = Syncer(provider, uow, clock, internal_project)
-    with collector_paused():
+    with collector_paused(), timed_sync(kind):  # sync metrics (arcadia_core.metrics)
         return await syncer.apply(kind, await syncer.fetch(kind))
 
 
@@ -147,6 +149,7 @@ async def sync_all(
         upcoming = asyncio.create_task(syncer.fetch(order[0]))
         try:
             for position, kind in enumerate(order):
+                turn = time.perf_counter()
                 following = order[position + 1] if position + 1 < len(order) else None
                 waits = following is not None and kinds.LISTING_READS.get(following) == kind
                 listing: Listing | Exception
@@ -157,6 +160,8 @@ async def sync_all(
                 if following is not None and not waits:
                     upcoming = asyncio.create_task(syncer.fetch(following))
                 outcome = await _apply(syncer, kind, listing)
+                ok = not isinstance(outcome, BaseException)
+                record_sync(kind, seconds=time.perf_counter() - turn, ok=ok)
                 results[kind] = outcome
                 on_done(kind, outcome)
                 if following is not None and waits:
