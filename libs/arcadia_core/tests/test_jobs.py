@@ -577,3 +577,49 @@ async def test_queued_jobs_lists_rows_by_status_and_name(
     assert [r.id for r in await runner.queued_jobs(statuses=["queued"])] == [second, third]
     assert [r.id for r in await runner.queued_jobs(names=["b"])] == [third]
     assert [r.payload for r in await runner.queued_jobs(limit=1)] == [{"n": 1}]
+
+
+async def test_a_killed_listener_connection_is_replaced_at_once(
+    runners: Callable[..., JobRunner], db: asyncpg.Connection
+) -> None:
+    # the LISTEN connection alone dies (a proxy or the server drops it): the worker notices at
+    # once and listens again on a new one, with no database restart and no 30 s poll
+    runner = runners(service="killed-listener")
+    arrived = asyncio.Event()
+
+    @runner.job("ping")
+    async def ping(payload: dict[str, Any]) -> None:
+        arrived.set()
+
+    await runner.install()
+    task = asyncio.create_task(runner.run())
+
+    async def listener_pid() -> int | None:
+        pid: int | None = await db.fetchval(
+            """SELECT pid FROM pg_stat_activity
+               WHERE datname = current_database() AND application_name = $1
+                 AND query LIKE 'LISTEN%'""",
+            "arcadia-killed-listener-jobs",
+        )
+        return pid
+
+    async def new_listener(besides: int | None) -> int:
+        for _ in range(100):  # 5 s
+            pid = await listener_pid()
+            if pid is not None and pid != besides:
+                return pid
+            await asyncio.sleep(0.05)
+        raise AssertionError("the worker does not listen")
+
+    first = await new_listener(None)
+    assert await db.fetchval("SELECT pg_terminate_backend($1)", first)
+    await new_listener(first)
+    assert runner.cycles == 2
+    await asyncio.sleep(0.3)
+    await runner.enqueue("ping", {})
+    async with asyncio.timeout(5):
+        await arrived.wait()
+    await runner.stop()
+    async with asyncio.timeout(5):
+        await task
+    assert task.exception() is None
