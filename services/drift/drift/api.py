@@ -56,7 +56,7 @@ async def post_provisioned(
             body.resource_id, body.spec, uow=container.uow, clock=container.clock, kind=body.kind
         )
     except InvalidSpec as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
     return ProvisionedOut.model_validate(asdict(recorded))
 
 
@@ -81,10 +81,10 @@ async def list_drift(
         StatusFilter,
         Query(alias="status", description="open (the inbox), a resolved status, or all"),
     ] = "open",
-    kind: str | None = None,
+    kind: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     resource: UUID | None = None,
     limit: Limit = 100,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> DriftPage:
     f = queries.DriftFilter(status=status_, kind=kind, resource_id=resource)
     async with _sessions(request)() as session:

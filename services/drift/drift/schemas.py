@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text cannot contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class ProvisionedIn(BaseModel):
@@ -18,8 +27,11 @@ class ProvisionedIn(BaseModel):
         description="Desired state, field: value (top-level fields such as size_slug and "
         "region, or attrs such as tags)",
     )
-    kind: str | None = Field(
-        default=None, max_length=64, description="Resource kind; taken from the mirror if left out"
+    kind: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Resource kind; taken from the mirror if left out",
     )
 
 
@@ -58,7 +70,7 @@ class DriftPage(BaseModel):
 class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000, description="Why the live value is right")
+    reason: Text = Field(min_length=1, max_length=2000, description="Why the live value is right")
 
 
 class FieldResult(BaseModel):

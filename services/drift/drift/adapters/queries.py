@@ -37,9 +37,12 @@ def encode_cursor(opened_at: datetime, drift_id: UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         opened_at, drift_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(opened_at), UUID(drift_id)
+        at, key = datetime.fromisoformat(opened_at), UUID(drift_id)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise InvalidCursor("cursor is not one this API returned") from exc
+    if at.tzinfo is None:
+        raise InvalidCursor("cursor is not one this API returned")
+    return at, key
 
 
 def _columns() -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from uuid import UUID
 
@@ -13,12 +14,35 @@ class InvalidSpec(ValueError):
     pass
 
 
+MAX_DEPTH = 32
+
+
+def _check_value(value: Any, depth: int = 0) -> None:
+    """What PostgreSQL's JSONB cannot store is refused here, as bad input."""
+    if depth > MAX_DEPTH:
+        raise InvalidSpec(f"a spec nests at most {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidSpec("a spec's text cannot contain NUL characters")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidSpec("a spec's numbers must be finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, depth + 1)
+            _check_value(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_value(item, depth + 1)
+
+
 def validate_spec(spec: Any) -> dict[str, Any]:
     if not isinstance(spec, dict) or not spec:
         raise InvalidSpec("a spec is a non-empty JSON object of field: desired value")
     for key in spec:
         if not isinstance(key, str) or not key.strip():
             raise InvalidSpec("every field of a spec is a non-empty name")
+    _check_value(spec)
     return spec
 
 
@@ -36,6 +60,8 @@ async def record_provisioned(
     resource, and detection compares once the inventory has seen it.
     """
     validate_spec(spec)
+    if kind is not None and ("\x00" in kind or not kind.strip()):
+        raise InvalidSpec("kind must be a non-empty name")
     async with uow() as work:
         if kind is None:
             live = await work.live.get(resource_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -54,17 +56,34 @@ async def test_bad_input_is_a_4xx(api: httpx.AsyncClient, admin: dict[str, str])
         {"resource_id": rid, "spec": []},
         {"resource_id": "not-a-uuid", "spec": {"a": 1}},
         {"resource_id": rid, "spec": {"a": 1}, "surprise": True},
+        {"resource_id": rid, "spec": {"a": "nul \u0000 byte"}},
+        {"resource_id": rid, "spec": {"a\u0000": 1}},
+        {"resource_id": rid, "spec": {"a": 1}, "kind": "\u0000"},
+        {"resource_id": rid, "spec": {"a": 1}, "kind": ""},
     ):
         response = await api.post("/api/v1/provisioned", json=body, headers=admin)
         assert response.status_code == 422, (body, response.text)
     assert (await api.get("/api/v1/drift?status=nope", headers=admin)).status_code == 422
     assert (await api.get("/api/v1/drift?cursor=@@@", headers=admin)).status_code == 400
+    naive = base64.urlsafe_b64encode(json.dumps(["2026-04-20T10:00:00", rid]).encode()).decode()
+    assert (await api.get(f"/api/v1/drift?cursor={naive}", headers=admin)).status_code == 400
+    assert (await api.get("/api/v1/drift?kind=%00", headers=admin)).status_code == 422
+    not_a_number = await api.post(
+        "/api/v1/provisioned",
+        content=f'{{"resource_id": "{rid}", "spec": {{"a": NaN}}}}',
+        headers={**admin, "content-type": "application/json"},
+    )
+    assert not_a_number.status_code == 422, not_a_number.text
     assert (await api.get(f"/api/v1/drift/{uuid4()}", headers=admin)).status_code == 404
     assert (await api.get(f"/api/v1/provisioned/{uuid4()}", headers=admin)).status_code == 404
     missing = await api.post(f"/api/v1/drift/{uuid4()}/accept", json={"reason": "x"}, headers=admin)
     assert missing.status_code == 404
     no_reason = await api.post(f"/api/v1/drift/{uuid4()}/accept", json={}, headers=admin)
     assert no_reason.status_code == 422
+    nul = await api.post(
+        f"/api/v1/drift/{uuid4()}/accept", json={"reason": "\u0000"}, headers=admin
+    )
+    assert nul.status_code == 422
 
 
 async def test_inbox_filters_and_pages(
