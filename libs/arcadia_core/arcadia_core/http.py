@@ -112,6 +112,25 @@ def _is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | asyncio.TimeoutError)
 
 
+def _is_refused_value(exc: BaseException) -> bool:
+    """A value PostgreSQL cannot store (NUL in text or JSON, a lone surrogate, out of range):
+    bad input that got past validation. SQLSTATE class 22 is "data exception"."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DataError | UnicodeEncodeError):
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            return True
+        if isinstance(current, sa_exc.StatementError) and current.orig is not None:
+            current = current.orig
+        else:
+            current = current.__cause__
+    return False
+
+
 def unexpected_error_response(exc: BaseException) -> ProblemResponse:
     if _is_unavailable(exc):
         return problem(
@@ -119,7 +138,7 @@ def unexpected_error_response(exc: BaseException) -> ProblemResponse:
             "a dependency is unavailable; retry later",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    if isinstance(exc, sa_exc.DataError):
+    if _is_refused_value(exc):
         return problem(400, "the database refused a value of this request")
     return problem(500, "unexpected error; it has been logged")
 

@@ -257,3 +257,41 @@ async def test_a_500_keeps_the_connection_open_for_the_next_request() -> None:
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_a_value_postgresql_refuses_is_400_not_500(database_url: str) -> None:
+    """The shell's safety net for bad input that got past validation: NUL in text or JSON and
+    lone surrogates are refused by PostgreSQL (SQLSTATE class 22) or by the driver."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url.replace("postgresql://", "postgresql+asyncpg://"))
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/echo")
+    async def echo(value: str, as_json: bool = False) -> dict[str, str]:
+        statement = "SELECT CAST(:v AS jsonb)::text" if as_json else "SELECT CAST(:v AS text)"
+        async with engine.connect() as connection:
+            return {"value": str(await connection.scalar(text(statement), {"v": value}))}
+
+    app = service_app(
+        title="t",
+        description="d",
+        settings=ArcadiaSettings(ARCADIA_JWT_SECRET=SECRET),
+        routers=[router],
+        ready_checks={},
+    )
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://svc",
+        ) as client:
+            assert (await client.get("/api/v1/echo", params={"value": "fine"})).status_code == 200
+            for params in (
+                {"value": "a\x00b"},
+                {"value": '{"a": "\\u0000"}', "as_json": "true"},
+                {"value": '{"a": "\\ud800"}', "as_json": "true"},
+            ):
+                assert_problem(await client.get("/api/v1/echo", params=params), 400)
+    finally:
+        await engine.dispose()
