@@ -199,6 +199,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     asyncio.run(run(args.droplets, Console()))
+    from bench import invoicing
+
+    asyncio.run(invoicing.run(Console()))
 
 
 if __name__ == "__main__":

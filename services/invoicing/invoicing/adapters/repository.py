@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,47 +156,44 @@ class SqlRegistry:
         return found[0] if found else None
 
     async def _subscriptions(self, condition: Any) -> list[Subscription]:
-        rows = (
-            (
-                await self.session.execute(
-                    select(subscriptions, plans.c.code.label("plan_code"))
-                    .join(plans, plans.c.id == subscriptions.c.plan_id)
-                    .where(condition)
-                    .order_by(subscriptions.c.starts_on)
-                )
+        codes = (
+            select(func.array_agg(aggregate_order_by(addons.c.code, addons.c.code)))
+            .select_from(
+                subscription_addons.join(addons, addons.c.id == subscription_addons.c.addon_id)
             )
-            .mappings()
-            .all()
+            .where(subscription_addons.c.subscription_id == subscriptions.c.id)
+            .scalar_subquery()
         )
-        codes = await self._addon_codes([r["id"] for r in rows])
+        rows = await self.session.execute(
+            select(
+                subscriptions.c.id,
+                subscriptions.c.tenant_id,
+                subscriptions.c.deployment_id,
+                plans.c.code,
+                codes,
+                subscriptions.c.starts_on,
+                subscriptions.c.ends_on,
+                subscriptions.c.status,
+                subscriptions.c.created_at,
+            )
+            .join(plans, plans.c.id == subscriptions.c.plan_id)
+            .where(condition)
+            .order_by(subscriptions.c.starts_on, subscriptions.c.id)
+        )
         return [
             Subscription(
-                id=r["id"],
-                tenant_id=r["tenant_id"],
-                deployment_id=r["deployment_id"],
-                plan_code=r["plan_code"],
-                addon_codes=tuple(codes.get(r["id"], ())),
-                starts_on=r["starts_on"],
-                ends_on=r["ends_on"],
-                status=r["status"],
-                created_at=r["created_at"],
+                id=r[0],
+                tenant_id=r[1],
+                deployment_id=r[2],
+                plan_code=r[3],
+                addon_codes=tuple(r[4] or ()),
+                starts_on=r[5],
+                ends_on=r[6],
+                status=r[7],
+                created_at=r[8],
             )
             for r in rows
         ]
-
-    async def _addon_codes(self, subscription_ids: Sequence[UUID]) -> dict[UUID, list[str]]:
-        if not subscription_ids:
-            return {}
-        rows = await self.session.execute(
-            select(subscription_addons.c.subscription_id, addons.c.code)
-            .join(addons, addons.c.id == subscription_addons.c.addon_id)
-            .where(subscription_addons.c.subscription_id.in_(subscription_ids))
-            .order_by(addons.c.code)
-        )
-        found: dict[UUID, list[str]] = defaultdict(list)
-        for subscription_id, code in rows:
-            found[subscription_id].append(code)
-        return found
 
     async def add_subscription(self, subscription: Subscription) -> None:
         plan_id = await self.session.scalar(

@@ -180,7 +180,7 @@ async def roll_up_period(
                 else:
                     todo.append(tenant_id)
             tenants = await work.invoices.tenants(todo)
-            usage = await work.invoices.usage_by_subscription(period, todo)
+            usage = await work.invoices.usage_by_subscription(period, todo) if todo else {}
             now = clock()
             fresh: list[Invoice] = []
             again: list[Invoice] = []
