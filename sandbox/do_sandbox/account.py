@@ -37,6 +37,11 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "firewalls": CollectionSpec("id"),
     "load_balancers": CollectionSpec("id"),
     "projects": CollectionSpec("id"),
+    "apps": CollectionSpec("id"),
+    "kubernetes_clusters": CollectionSpec("id"),
+    "databases": CollectionSpec("id"),
+    "vpcs": CollectionSpec("id"),
+    "reserved_ipv6": CollectionSpec("ip"),
 }
 COLLECTION_ALIASES = {"floating_ips": "reserved_ips"}
 

@@ -17,7 +17,7 @@ from do_sandbox.errors import (
 )
 from do_sandbox.gate import gate
 from do_sandbox.ratelimit import RateLimit, RateLimiter
-from do_sandbox.routes import ROUTERS
+from do_sandbox.routes import ROUTERS, costly_kinds
 from do_sandbox.routes import billing as billing_routes
 
 
@@ -47,5 +47,6 @@ def create_app(
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(costly_kinds.router)
     app.include_router(billing_routes.router)
     return app

@@ -14,6 +14,11 @@ LISTED_COLLECTIONS = (
     "firewalls",
     "load_balancers",
     "projects",
+    "apps",
+    "kubernetes_clusters",
+    "databases",
+    "vpcs",
+    "reserved_ipv6",
 )
 
 

@@ -15,6 +15,10 @@ URN_COLLECTIONS = {
     "loadbalancer": "load_balancers",
     "volume": "volumes",
     "volumesnapshot": "snapshots",
+    "app": "apps",
+    "kubernetes": "kubernetes_clusters",
+    "dbaas": "databases",
+    "vpc": "vpcs",
 }
 
 _SELF_PATHS = {
@@ -63,4 +67,14 @@ def urn_of(collection: str, item: dict[str, Any]) -> str | None:
             return f"do:volumesnapshot:{item['id']}"
         case "snapshots":
             return f"do:image:{item['id']}"
+        case "apps":
+            return f"do:app:{item['id']}"
+        case "kubernetes_clusters":
+            return f"do:kubernetes:{item['id']}"
+        case "databases":
+            return f"do:dbaas:{item['id']}"
+        case "vpcs":
+            return f"do:vpc:{item['id']}"
+        case "reserved_ipv6":  # the Projects API keeps the floating IP kind for these too
+            return f"do:floatingip:{item['ip']}"
     return None

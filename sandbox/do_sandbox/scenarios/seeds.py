@@ -13,6 +13,9 @@
   Memberships also hold 6 Spaces buckets, a database, a Kubernetes cluster, an app, a VPC,
   a ``do:volumesnapshot:``, a ``do:image:``, a reserved IPv6 (``do:floatingip:2a03:...``)
   and an unknown kind (``do:widget:123``).
+* Listed too: the app ``pilot-portal``, the Kubernetes cluster ``acme-k8s`` (two node pools),
+  the PostgreSQL cluster ``acme-pg``, the default VPCs of syd1, sgp1 and tor1, and the reserved
+  IPv6 (unassigned).
 
 All ids and timestamps are fixed; uuids are derived from names.
 """
@@ -92,6 +95,7 @@ def build() -> Account:
     _droplets(account)
     _storage(account)
     _networking(account)
+    _costly_kinds(account)
     _memberships(account)
     from do_sandbox.scenarios import seeds_billing  # it reads this module's ids
 
@@ -374,3 +378,65 @@ def _memberships(account: Account) -> None:
     members += [(p, f"do:space:{bucket}", "2026-01-18T04:30:00Z") for bucket, p in SPACES.items()]
     for project_id, urn, assigned_at in members:
         account.assign(project_id, urn, assigned_at)
+
+
+def _costly_kinds(account: Account) -> None:
+    """One app, one Kubernetes cluster, one database, the VPCs the droplets use, one IPv6."""
+    account.put(
+        "apps",
+        shapes.app(
+            app_id=APP,
+            name="pilot-portal",
+            region="syd",
+            created_at="2026-02-14T03:12:09Z",
+            owner_uuid=OWNER_UUID,
+            services=[("web", "apps-s-1vcpu-1gb", 2)],
+        ),
+    )
+    account.put(
+        "kubernetes_clusters",
+        shapes.kubernetes_cluster(
+            cluster_id=KUBERNETES,
+            name="acme-k8s",
+            region="syd1",
+            created_at="2026-02-10T06:40:31Z",
+            vpc_uuid=VPC_SYD1,
+            pools=[("acme-default", "s-2vcpu-4gb", 3), ("acme-batch", "c-4", 1)],
+        ),
+    )
+    account.put(
+        "databases",
+        shapes.database_cluster(
+            db_id=DATABASE,
+            name="acme-pg",
+            engine="pg",
+            version="16",
+            size="db-s-2vcpu-4gb",
+            num_nodes=2,
+            region="syd1",
+            created_at="2026-02-03T01:58:44Z",
+            private_network_uuid=VPC_SYD1,
+            storage_size_mib=61440,
+        ),
+    )
+    for vpc_id, region, ip_range, created_at in (
+        (VPC_SYD1, "syd1", "10.126.0.0/20", "2026-01-02T01:12:44Z"),
+        (VPC_SGP1, "sgp1", "10.104.0.0/20", "2026-01-20T11:02:10Z"),
+        (VPC_TOR1, "tor1", "10.118.0.0/20", "2026-03-09T05:02:27Z"),
+    ):
+        account.put(
+            "vpcs",
+            shapes.vpc(
+                vpc_id=vpc_id,
+                name=f"default-{region}",
+                region=region,
+                ip_range=ip_range,
+                created_at=created_at,
+            ),
+        )
+    account.put(
+        "reserved_ipv6",
+        shapes.reserved_ipv6(
+            ip=RESERVED_IPV6, region_slug="syd1", reserved_at="2026-03-14T12:01:02Z"
+        ),
+    )

@@ -6,6 +6,7 @@ copied, which keeps large generated accounts cheap to build.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -471,3 +472,191 @@ def project(
         "updated_at": created_at,
         "is_default": is_default,
     }
+
+
+# --- the kinds that cost money beyond droplets (apps, Kubernetes, databases, VPCs, IPv6) ---------
+# Shapes from DigitalOcean's public API reference; see docs/inventory.md for the fields relied on.
+
+
+def app(
+    *,
+    app_id: str,
+    name: str,
+    region: str,
+    created_at: str,
+    owner_uuid: str,
+    services: list[tuple[str, str, int]],
+    phase: str = "ACTIVE",
+    tier_slug: str = "basic",
+) -> Json:
+    """`GET /v2/apps` item: the spec's components and the active deployment's phase.
+
+    `services` is (component name, instance size slug, instance count)."""
+    components = [
+        {"name": n, "instance_size_slug": size, "instance_count": count, "http_port": 8080}
+        for n, size, count in services
+    ]
+    ingress = f"https://{name}-{app_id[:5]}.ondigitalocean.app"
+    return {
+        "id": app_id,
+        "owner_uuid": owner_uuid,
+        "spec": {"name": name, "region": region, "services": components},
+        "default_ingress": ingress,
+        "created_at": created_at,
+        "updated_at": created_at,
+        "active_deployment": {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{app_id}/deployment/1")),
+            "phase": phase,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "cause": "initial deployment",
+        },
+        "last_deployment_active_at": created_at,
+        "live_url": ingress,
+        "live_url_base": ingress,
+        "live_domain": ingress.removeprefix("https://"),
+        "region": {
+            "slug": region,
+            "label": {"syd": "Sydney", "sgp": "Singapore", "tor": "Toronto"}.get(region, region),
+            "flag": "australia" if region == "syd" else "",
+            "continent": "Australia" if region == "syd" else "",
+            "data_centers": [f"{region}1"],
+        },
+        "tier_slug": tier_slug,
+    }
+
+
+def kubernetes_cluster(
+    *,
+    cluster_id: str,
+    name: str,
+    region: str,
+    created_at: str,
+    vpc_uuid: str,
+    pools: list[tuple[str, str, int]],
+    version: str = "1.31.1-do.3",
+    state: str = "running",
+) -> Json:
+    """`GET /v2/kubernetes/clusters` item; `pools` is (pool name, droplet size slug, count)."""
+    node_pools = []
+    for pool_name, size, count in pools:
+        pool_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{cluster_id}/{pool_name}"))
+        node_pools.append(
+            {
+                "id": pool_id,
+                "name": pool_name,
+                "size": size,
+                "count": count,
+                "tags": ["k8s", f"k8s:{cluster_id}", "k8s:worker"],
+                "labels": None,
+                "taints": [],
+                "auto_scale": False,
+                "min_nodes": 0,
+                "max_nodes": 0,
+                "nodes": [
+                    {
+                        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pool_id}/{n}")),
+                        "name": f"{pool_name}-{n:05x}",
+                        "status": {"state": "running"},
+                        "droplet_id": str(513000000 + n),
+                        "created_at": created_at,
+                        "updated_at": created_at,
+                    }
+                    for n in range(count)
+                ],
+            }
+        )
+    return {
+        "id": cluster_id,
+        "name": name,
+        "region": region,
+        "version": version,
+        "cluster_subnet": "10.244.0.0/16",
+        "service_subnet": "10.245.0.0/16",
+        "vpc_uuid": vpc_uuid,
+        "ipv4": "203.0.113.80",
+        "endpoint": f"https://{cluster_id}.k8s.ondigitalocean.com",
+        "tags": ["k8s", f"k8s:{cluster_id}"],
+        "node_pools": node_pools,
+        "maintenance_policy": {"start_time": "00:00", "duration": "4h0m0s", "day": "any"},
+        "auto_upgrade": False,
+        "status": {"state": state, "message": "Cluster is up and running"},
+        "created_at": created_at,
+        "updated_at": created_at,
+        "surge_upgrade": True,
+        "registry_enabled": False,
+        "ha": False,
+    }
+
+
+def database_cluster(
+    *,
+    db_id: str,
+    name: str,
+    engine: str,
+    version: str,
+    size: str,
+    num_nodes: int,
+    region: str,
+    created_at: str,
+    private_network_uuid: str,
+    storage_size_mib: int,
+    status: str = "online",
+) -> Json:
+    """`GET /v2/databases` item (connection details trimmed to what a client reads)."""
+    host = f"{name}-do-user-0-0.k.db.ondigitalocean.com"
+    return {
+        "id": db_id,
+        "name": name,
+        "engine": engine,
+        "version": version,
+        "semantic_version": f"{version}.4",
+        "num_nodes": num_nodes,
+        "size": size,
+        "region": region,
+        "status": status,
+        "created_at": created_at,
+        "private_network_uuid": private_network_uuid,
+        "tags": None,
+        "db_names": ["defaultdb"],
+        "connection": {
+            "protocol": "postgresql" if engine == "pg" else engine,
+            "uri": "",
+            "database": "defaultdb",
+            "host": host,
+            "port": 25060,
+            "user": "doadmin",
+            "password": "",
+            "ssl": True,
+        },
+        "maintenance_window": {"day": "sunday", "hour": "03:00:00", "pending": False},
+        "storage_size_mib": storage_size_mib,
+    }
+
+
+def vpc(
+    *,
+    vpc_id: str,
+    name: str,
+    region: str,
+    ip_range: str,
+    created_at: str,
+    default: bool = True,
+    description: str = "",
+) -> Json:
+    """`GET /v2/vpcs` item."""
+    return {
+        "id": vpc_id,
+        "urn": f"do:vpc:{vpc_id}",
+        "name": name,
+        "description": description,
+        "region": region,
+        "ip_range": ip_range,
+        "default": default,
+        "created_at": created_at,
+    }
+
+
+def reserved_ipv6(*, ip: str, region_slug: str, reserved_at: str) -> Json:
+    """`GET /v2/reserved_ipv6` item: a flat region slug; `droplet` is rendered on read."""
+    return {"ip": ip, "region_slug": region_slug, "reserved_at": reserved_at, "droplet": None}

@@ -9,9 +9,11 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from arcadia_core.auth import CurrentPrincipal, PlatformAdmin
+from arcadia_core.auth import CurrentPrincipal, PlatformAdmin, Principal
 from arcadia_core.http import problem
 from inventory.adapters import queries
+from inventory.domain.history import tenant_era
+from inventory.domain.model import Actor
 from inventory.domain.projects import Classification
 from inventory.schemas import (
     CleanText,
@@ -20,13 +22,18 @@ from inventory.schemas import (
     ProjectClassification,
     ProjectOut,
     ProjectPage,
+    ResourceClassification,
     ResourceDetail,
     ResourceEventOut,
     ResourceOut,
     ResourcePage,
     Status,
 )
-from inventory.usecases.projects import classify_project
+from inventory.usecases.projects import (
+    ResourceInClassifiedProject,
+    classify_project,
+    classify_resource,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 
@@ -90,6 +97,8 @@ async def get_inventory_item(
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "resource not found")
     row, events = found
+    if not principal.is_platform_admin and principal.tenant_id is not None:
+        events = tenant_era(events, principal.tenant_id)  # a tenant sees only its own era
     return ResourceDetail(
         **ResourceOut.from_row(row).model_dump(),
         events=[ResourceEventOut.model_validate(e) for e in events],
@@ -113,7 +122,7 @@ async def list_projects(
     summary="Classify a project (admin); its resources inherit tenant and deployment",
 )
 async def patch_project(
-    request: Request, _: PlatformAdmin, project_id: UUID, body: ProjectClassification
+    request: Request, admin: PlatformAdmin, project_id: UUID, body: ProjectClassification
 ) -> ProjectOut:
     sent = body.model_fields_set
     classification = Classification(
@@ -124,8 +133,52 @@ async def patch_project(
     )
     container = request.app.state.container
     project = await classify_project(
-        project_id, classification, uow=container.uow, clock=container.clock
+        project_id,
+        classification,
+        uow=container.uow,
+        clock=container.clock,
+        actor=actor_of(request, admin),
     )
     if project is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "project not found")
     return ProjectOut.model_validate(project, from_attributes=True)
+
+
+def actor_of(request: Request, principal: Principal) -> Actor:
+    """Who makes this API call, for the audit events it writes."""
+    request_id = request.headers.get("x-request-id") or getattr(request.state, "request_id", None)
+    return Actor(principal.subject, principal.role, request_id)
+
+
+@router.patch(
+    "/inventory/{resource_id}",
+    response_model=ResourceOut,
+    summary="Classify a resource in no classified project (admin), e.g. a stray DNS zone",
+    responses={409: {"description": "The resource's project is classified: classify that"}},
+)
+async def patch_inventory_item(
+    request: Request, admin: PlatformAdmin, resource_id: UUID, body: ResourceClassification
+) -> ResourceOut:
+    sent = body.model_fields_set
+    classification = Classification(
+        tenant_id=body.tenant_id,
+        deployment_id=body.deployment_id,
+        clear=frozenset(name for name in sent if getattr(body, name) is None),
+    )
+    container = request.app.state.container
+    try:
+        resource = await classify_resource(
+            resource_id,
+            classification,
+            uow=container.uow,
+            clock=container.clock,
+            actor=actor_of(request, admin),
+        )
+    except ResourceInClassifiedProject as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    if resource is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "resource not found")
+    row = {
+        name: getattr(resource, name) for name in ResourceOut.model_fields if name != "attributed"
+    }
+    return ResourceOut.from_row(row)

@@ -16,6 +16,14 @@ from inventory.domain.projects import Project
 Json = dict[str, Any]
 
 
+class ConcurrentUpdate(Exception):
+    """A row changed between its read and its guarded update: redo the whole transaction."""
+
+
+class ProviderForbidden(Exception):
+    """The provider refused the request for lack of permission (a read-only token, say)."""
+
+
 class CloudProvider(Protocol):
     """The provider's inventory API. Every list returns a complete listing or raises."""
 
@@ -27,7 +35,8 @@ class CloudProvider(Protocol):
 
     async def list_project_resources(self, project_provider_id: str) -> list[Json]: ...
 
-    async def create_project(self, name: str, purpose: str, description: str) -> Json: ...
+    async def create_project(self, name: str, purpose: str, description: str) -> Json:
+        """Raises ProviderForbidden when the token may not create projects."""
 
 
 class ResourceRepository(Protocol):
@@ -43,17 +52,36 @@ class ResourceRepository(Protocol):
     async def get_many(self, resource_ids: Sequence[UUID]) -> list[Resource]: ...
 
     async def update_attribution(self, resources: Sequence[Resource]) -> None:
-        """Write project, tenant, deployment and version only."""
+        """Write project, tenant, deployment and version only (guarded by the version read)."""
+
+    async def update_classification(self, resource: Resource) -> None:
+        """Write the operator's classification, the attribution and the version (guarded)."""
+
+    async def lock_writes(self) -> None:
+        """Hold the inventory's write lock until the transaction ends."""
+
+    async def record_run(
+        self,
+        kind: str,
+        at: datetime,
+        *,
+        ok: bool,
+        summary: dict[str, int],
+        error: str | None,
+    ) -> None:
+        """Remember how the last sync of `kind` ended."""
 
     async def get(self, resource_id: UUID) -> Resource | None: ...
 
     async def insert(self, resources: Sequence[Resource]) -> None: ...
 
-    async def update(self, resources: Sequence[Resource]) -> None:
-        """Write every field of each (complete) resource."""
+    async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
+        """Write what a listing says of each (complete) resource, and its version; the
+        attribution only with `attribution=True`. Guarded by the version read: raises
+        ConcurrentUpdate if a row changed since."""
 
     async def update_lifecycle(self, resources: Sequence[Resource]) -> None:
-        """Write strikes, tombstone and version only."""
+        """Write strikes, tombstone and version only (guarded by the version read)."""
 
     async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:
         """Bump last_seen_at and reset the strike count, nothing else."""

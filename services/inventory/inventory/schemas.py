@@ -153,3 +153,12 @@ class ProjectClassification(BaseModel):
     deployment_id: UUID | None = None
     purpose: Purpose | None = None
 
+
+class ResourceClassification(BaseModel):
+    """Whose a resource in no classified project is. Fields sent are set (null clears them);
+    fields left out are unchanged. A resource whose project is classified answers 409."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant_id: UUID | None = None
+    deployment_id: UUID | None = None

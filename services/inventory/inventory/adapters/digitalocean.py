@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from do_api import DigitalOceanClient, DigitalOceanError, NotFound
+from do_api import DigitalOceanClient, DigitalOceanError, Forbidden, NotFound
+from inventory.ports import ProviderForbidden
 
 Json = dict[str, Any]
 
 # (path, list key, query) per kind. GPU droplets only appear with type=gpus. Reserved IPs are
-# listed once, from /v2/reserved_ips: /v2/floating_ips returns the very same objects.
+# listed once, from /v2/reserved_ips: /v2/floating_ips returns the very same objects; reserved
+# IPv6 addresses are reserved IPs too (the Projects API lists both as `do:floatingip:`).
 LISTINGS: dict[str, tuple[tuple[str, str, dict[str, str] | None], ...]] = {
     "droplet": (
         ("/v2/droplets", "droplets", None),
@@ -18,9 +20,16 @@ LISTINGS: dict[str, tuple[tuple[str, str, dict[str, str] | None], ...]] = {
     "dns_zone": (("/v2/domains", "domains", None),),
     "volume": (("/v2/volumes", "volumes", None),),
     "snapshot": (("/v2/snapshots", "snapshots", None),),
-    "floating_ip": (("/v2/reserved_ips", "reserved_ips", None),),
+    "floating_ip": (
+        ("/v2/reserved_ips", "reserved_ips", None),
+        ("/v2/reserved_ipv6", "reserved_ipv6s", None),
+    ),
     "firewall": (("/v2/firewalls", "firewalls", None),),
     "load_balancer": (("/v2/load_balancers", "load_balancers", None),),
+    "app": (("/v2/apps", "apps", None),),
+    "k8s_cluster": (("/v2/kubernetes/clusters", "kubernetes_clusters", None),),
+    "managed_db": (("/v2/databases", "databases", None),),
+    "vpc": (("/v2/vpcs", "vpcs", None),),
 }
 
 
@@ -57,6 +66,8 @@ class DigitalOceanInventory:
                 {"name": name, "purpose": purpose, "description": description},
                 retry_server_errors=False,
             )
+        except Forbidden as exc:
+            raise ProviderForbidden(str(exc)) from exc
         except DigitalOceanError as exc:
             if exc.status != 409:
                 raise

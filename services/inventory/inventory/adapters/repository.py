@@ -7,22 +7,25 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import any_, bindparam, delete, select, update
+from sqlalchemy import any_, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arcadia_core.bulk import copy_insert, copy_update
+from arcadia_core.bulk import copy_insert, driver_connection
+from arcadia_core.db import dumps
 from inventory.adapters.tables import (
     cloud_project_members,
     cloud_projects,
     cloud_resource_events,
     cloud_resources,
+    sync_runs,
 )
 from inventory.domain.attribution import Membership
 from inventory.domain.model import Resource, ResourceEvent
 from inventory.domain.projects import Project
+from inventory.ports import ConcurrentUpdate
 
 RESOURCE_FIELDS = (
     "id",
@@ -43,10 +46,21 @@ RESOURCE_FIELDS = (
     "stale_strikes",
     "version",
     "fingerprint",
+    "classified_tenant_id",
+    "classified_deployment_id",
 )
-MUTABLE_FIELDS = tuple(
-    f for f in RESOURCE_FIELDS if f not in ("id", "provider", "kind", "provider_id")
+ATTRIBUTION_FIELDS = ("project_id", "tenant_id", "deployment_id")
+CLASSIFICATION_FIELDS = ("classified_tenant_id", "classified_deployment_id")
+# what a sync writes: never the attribution (only attribution writes that), never the operator's
+CONTENT_FIELDS = tuple(
+    f
+    for f in RESOURCE_FIELDS
+    if f not in ("id", "provider", "kind", "provider_id", "first_seen_at")
+    and f not in ATTRIBUTION_FIELDS
+    and f not in CLASSIFICATION_FIELDS
 )
+SMALL = 64
+WRITES_LOCK = 0x1A7C_0001  # pg_advisory_xact_lock key serializing the inventory's writes
 PARENT_ATTRS = ("droplet_id", "resource_id", "resource_type")
 PROJECT_FIELDS = (
     "id",
@@ -64,7 +78,7 @@ PROJECT_FIELDS = (
 
 
 def resource_from_row(row: RowMapping) -> Resource:
-    return Resource(**{name: row[name] for name in RESOURCE_FIELDS})
+    return Resource(**{name: row[name] for name in RESOURCE_FIELDS}, loaded_version=row["version"])
 
 
 def resource_to_row(resource: Resource) -> dict[str, Any]:
@@ -88,7 +102,10 @@ class SqlResourceRepository:
         rows = await self.session.execute(select(*(c[n] for n in light)).where(c.kind == kind))
         return {
             row["provider_id"]: Resource(
-                **{name: row[name] for name in light}, attrs={}, complete=False
+                **{name: row[name] for name in light},
+                attrs={},
+                complete=False,
+                loaded_version=row["version"],
             )
             for row in rows.mappings()
         }
@@ -107,6 +124,7 @@ class SqlResourceRepository:
                 **{name: row[name] for name in RESOURCE_FIELDS if name != "attrs"},
                 attrs={key: row[key] for key in PARENT_ATTRS if row[key] is not None},
                 complete=False,
+                loaded_version=row["version"],
             )
             for row in rows.mappings()
         ]
@@ -121,20 +139,92 @@ class SqlResourceRepository:
         return [resource_from_row(row) for row in rows.mappings()]
 
     async def update_attribution(self, resources: Sequence[Resource]) -> None:
-        await copy_update(
-            self.session,
-            cloud_resources,
-            [
-                {
-                    "id": r.id,
-                    "project_id": r.project_id,
-                    "tenant_id": r.tenant_id,
-                    "deployment_id": r.deployment_id,
-                    "version": r.version,
-                }
+        await self._guarded(resources, (*ATTRIBUTION_FIELDS, "version"))
+
+    async def update_classification(self, resource: Resource) -> None:
+        await self._guarded([resource], (*CLASSIFICATION_FIELDS, *ATTRIBUTION_FIELDS, "version"))
+
+    async def _guarded(self, resources: Sequence[Resource], fields: Sequence[str]) -> None:
+        """UPDATE `fields` of each resource only where its version is still the one read.
+
+        Raises ConcurrentUpdate (the transaction must be rolled back and redone) when any row
+        was changed by someone else since it was read.
+        """
+        if not resources:
+            return
+        if any(r.loaded_version is None for r in resources):
+            raise ValueError("only resources read from the database can be updated")
+        if len(resources) < SMALL:
+            c = cloud_resources.c
+            for r in resources:
+                result = await self.session.execute(
+                    update(cloud_resources)
+                    .where(c.id == r.id, c.version == r.loaded_version)
+                    .values({name: getattr(r, name) for name in fields})
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    raise ConcurrentUpdate(f"resource {r.id} changed since it was read")
+            return
+        driver = await driver_connection(self.session)
+        staging = "staging_resource_update"
+        await driver.execute(f'DROP TABLE IF EXISTS "{staging}"')
+        column_list = ", ".join(f'"{name}"' for name in ("id", *fields))
+        await driver.execute(
+            f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS SELECT {column_list}, '
+            "version AS loaded_version FROM inventory.cloud_resources WITH NO DATA"
+        )
+        json_fields = {"attrs"}
+        await driver.copy_records_to_table(
+            staging,
+            columns=["id", *fields, "loaded_version"],
+            records=[
+                (
+                    r.id,
+                    *(
+                        dumps(getattr(r, name)) if name in json_fields else getattr(r, name)
+                        for name in fields
+                    ),
+                    r.loaded_version,
+                )
                 for r in resources
             ],
         )
+        assignments = ", ".join(f'"{name}" = s."{name}"' for name in fields)
+        status = await driver.execute(
+            f'UPDATE inventory.cloud_resources AS t SET {assignments} FROM "{staging}" AS s '
+            "WHERE t.id = s.id AND t.version = s.loaded_version"
+        )
+        await driver.execute(f'DROP TABLE "{staging}"')
+        updated = int(status.split()[-1])
+        if updated != len(resources):
+            raise ConcurrentUpdate(
+                f"{len(resources) - updated} of {len(resources)} resources changed since read"
+            )
+
+    async def record_run(
+        self,
+        kind: str,
+        at: datetime,
+        *,
+        ok: bool,
+        summary: dict[str, int],
+        error: str | None,
+    ) -> None:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        row = {"kind": kind, "finished_at": at, "ok": ok, "summary": summary, "error": error}
+        statement = pg_insert(sync_runs).values(row)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[sync_runs.c.kind],
+                set_={k: statement.excluded[k] for k in row if k != "kind"},
+            )
+        )
+
+    async def lock_writes(self) -> None:
+        """Serialize the inventory's write phases until this transaction ends."""
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITES_LOCK})
 
     async def get(self, resource_id: UUID) -> Resource | None:
         row = (
@@ -151,29 +241,14 @@ class SqlResourceRepository:
     async def insert(self, resources: Sequence[Resource]) -> None:
         await copy_insert(self.session, cloud_resources, [resource_to_row(r) for r in resources])
 
-    async def update(self, resources: Sequence[Resource]) -> None:
+    async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
         if any(not r.complete for r in resources):
             raise ValueError("only resources loaded with their attrs can be written whole")
-        await copy_update(
-            self.session,
-            cloud_resources,
-            [{"id": r.id} | {name: getattr(r, name) for name in MUTABLE_FIELDS} for r in resources],
-        )
+        fields = (*CONTENT_FIELDS, *ATTRIBUTION_FIELDS) if attribution else CONTENT_FIELDS
+        await self._guarded(resources, fields)
 
     async def update_lifecycle(self, resources: Sequence[Resource]) -> None:
-        await copy_update(
-            self.session,
-            cloud_resources,
-            [
-                {
-                    "id": r.id,
-                    "stale_strikes": r.stale_strikes,
-                    "deleted_at": r.deleted_at,
-                    "version": r.version,
-                }
-                for r in resources
-            ],
-        )
+        await self._guarded(resources, ("stale_strikes", "deleted_at", "version"))
 
     async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:
         if resource_ids:

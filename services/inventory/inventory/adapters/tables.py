@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -64,6 +65,8 @@ cloud_resources = Table(
     Column("stale_strikes", Integer, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("fingerprint", String(64), nullable=False, server_default=""),
+    Column("classified_tenant_id", UUID(as_uuid=True)),
+    Column("classified_deployment_id", UUID(as_uuid=True)),
     UniqueConstraint("provider", "kind", "provider_id"),
     Index("ix_cloud_resources_tenant_kind", "tenant_id", "kind"),
     Index("ix_cloud_resources_project", "project_id"),
@@ -96,6 +99,16 @@ cloud_project_members = Table(
     ),
     Column("kind", String(64), primary_key=True),
     Column("provider_id", String(255), primary_key=True),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("kind", String(64), primary_key=True),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("summary", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("error", Text),
 )
 
 outbox = outbox_table(metadata)

@@ -2,8 +2,9 @@
 
 A resource listed in a project takes that project, and the project's tenant and deployment.
 Droplet-based resources that DigitalOcean does not put in projects (backups, snapshots) follow
-the droplet or volume they were taken from. Everything else is unattributed. Every change is an
-`attributed` event in the resource's log.
+the droplet or volume they were taken from. A resource whose project says nothing (no project,
+or a project with no tenant) takes the operator's own classification of that resource, if any.
+Everything else is unattributed. Every change is an `attributed` event in the resource's log.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
-from inventory.domain.model import NONE, Attribution, EventType, Resource, ResourceEvent
+from inventory.domain.model import (
+    NONE,
+    Actor,
+    Attribution,
+    EventType,
+    Resource,
+    ResourceEvent,
+)
 from inventory.domain.projects import Project
 
 
@@ -59,7 +67,8 @@ def direct_attributions(
     return direct
 
 
-def target_attribution(resource: Resource, direct: Mapping[Key, Attribution]) -> Attribution:
+def project_attribution(resource: Resource, direct: Mapping[Key, Attribution]) -> Attribution:
+    """What the resource's project (or its parent's project) says, NONE outside every project."""
     key = (resource.kind, resource.provider_id)
     if key in direct:
         return direct[key]
@@ -67,6 +76,19 @@ def target_attribution(resource: Resource, direct: Mapping[Key, Attribution]) ->
     if parent is not None and parent in direct:
         return direct[parent]
     return NONE
+
+
+def target_attribution(resource: Resource, direct: Mapping[Key, Attribution]) -> Attribution:
+    from_project = project_attribution(resource, direct)
+    if from_project.tenant_id is not None:
+        return from_project
+    if resource.classified_tenant_id is not None:
+        return Attribution(
+            from_project.project_id,
+            resource.classified_tenant_id,
+            resource.classified_deployment_id,
+        )
+    return from_project
 
 
 def parent_kinds(kind: str) -> frozenset[str]:
@@ -82,13 +104,15 @@ def plan_attribution(
     memberships: Iterable[Membership],
     resources: Iterable[Resource],
     now: datetime,
+    actor: Actor | None = None,
 ) -> AttributionPlan:
+    """Re-attribute every live resource: whatever drifted is corrected, each with an event."""
     direct = direct_attributions(projects, memberships)
     plan = AttributionPlan()
     for resource in resources:
         if resource.is_deleted:
             continue
-        moved = reattribute(resource, target_attribution(resource, direct), now)
+        moved = reattribute(resource, target_attribution(resource, direct), now, actor)
         if moved is not None:
             plan.changed.append(moved[0])
             plan.events.append(moved[1])
@@ -96,7 +120,7 @@ def plan_attribution(
 
 
 def reattribute(
-    resource: Resource, wanted: Attribution, now: datetime
+    resource: Resource, wanted: Attribution, now: datetime, actor: Actor | None = None
 ) -> tuple[Resource, ResourceEvent] | None:
     """The resource under its new attribution and the `attributed` event; None if unchanged."""
     current = Attribution.of(resource)
@@ -109,17 +133,14 @@ def reattribute(
         deployment_id=wanted.deployment_id,
         version=resource.version + 1,
     )
-    event = ResourceEvent(
-        resource.id,
-        EventType.ATTRIBUTED,
-        {
-            name: {"old": _text(getattr(current, name)), "new": _text(getattr(wanted, name))}
-            for name in ("project_id", "tenant_id", "deployment_id")
-            if getattr(current, name) != getattr(wanted, name)
-        },
-        now,
-    )
-    return moved, event
+    data: dict[str, object] = {
+        name: {"old": _text(getattr(current, name)), "new": _text(getattr(wanted, name))}
+        for name in ("project_id", "tenant_id", "deployment_id")
+        if getattr(current, name) != getattr(wanted, name)
+    }
+    if actor is not None:
+        data |= actor.audit()
+    return moved, ResourceEvent(resource.id, EventType.ATTRIBUTED, data, now)
 
 
 def _text(value: UUID | None) -> str | None:

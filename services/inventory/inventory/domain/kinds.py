@@ -25,6 +25,10 @@ SYNCS: dict[str, SyncSpec] = {
         SyncSpec("floating_ip", "*/15 * * * *"),
         SyncSpec("firewall", "*/15 * * * *"),
         SyncSpec("load_balancer", "*/15 * * * *"),
+        SyncSpec("app", "*/15 * * * *"),
+        SyncSpec("k8s_cluster", "*/15 * * * *"),
+        SyncSpec("managed_db", "*/15 * * * *"),
+        SyncSpec("vpc", "*/15 * * * *"),
         SyncSpec("snapshot", "33 * * * *"),
         SyncSpec(DROPLET_BACKUP, "41 * * * *"),
         SyncSpec(PROJECTS, "*/15 * * * *"),
@@ -45,6 +49,10 @@ FULL_SYNC_ORDER = (
     "floating_ip",
     "firewall",
     "load_balancer",
+    "app",
+    "k8s_cluster",
+    "managed_db",
+    "vpc",
     DROPLET_BACKUP,
 )
 

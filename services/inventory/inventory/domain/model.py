@@ -45,6 +45,11 @@ class Resource:
     fingerprint: str = ""
     complete: bool = True
     """False when loaded without attrs (enough to tell that nothing changed, not what did)."""
+    loaded_version: int | None = None
+    """The version this resource had when it was read; updates are guarded by it (None: new)."""
+    classified_tenant_id: UUID | None = None
+    """An operator's own classification, used only while the resource is in no project."""
+    classified_deployment_id: UUID | None = None
 
     @property
     def is_deleted(self) -> bool:
@@ -68,6 +73,21 @@ NONE = Attribution(None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
+class Actor:
+    """Who caused an audit entry from an API call: the token's subject and role, the request."""
+
+    subject: str
+    role: str
+    request_id: str | None = None
+
+    def audit(self) -> dict[str, Any]:
+        return {
+            "actor": {"subject": self.subject, "role": self.role},
+            "request_id": self.request_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceEvent:
     """An entry of a resource's append-only audit log."""
 
@@ -83,4 +103,5 @@ class EventType:
     DELETED = "deleted"
     RESTORED = "restored"
     ATTRIBUTED = "attributed"
+    CLASSIFIED = "classified"
     DRIFT_DETECTED = "drift_detected"

@@ -126,18 +126,22 @@ def snapshot(item: Json) -> Observation:
 
 
 def floating_ip(item: Json) -> Observation:
+    """A reserved IPv4 (`/v2/reserved_ips`) or IPv6 (`/v2/reserved_ipv6`: flat region slug)."""
     attached = item.get("droplet") or None
+    attrs: Json = {
+        "droplet_id": None if attached is None else str(attached.get("id")),
+        "locked": item.get("locked"),
+        "do_project_id": item.get("project_id"),
+    }
+    if ":" in item["ip"]:
+        attrs |= {"ipv6": True, "reserved_at": item.get("reserved_at")}
     return Observation(
         kind="floating_ip",
         provider_id=item["ip"],
         name=item["ip"],
         status="assigned" if attached else "unassigned",
         region=_region_slug(item.get("region") or item.get("region_slug")),
-        attrs={
-            "droplet_id": None if attached is None else str(attached.get("id")),
-            "locked": item.get("locked"),
-            "do_project_id": item.get("project_id"),
-        },
+        attrs=attrs,
     )
 
 
@@ -174,6 +178,120 @@ def load_balancer(item: Json) -> Observation:
             "tag": item.get("tag") or "",
             "vpc_uuid": item.get("vpc_uuid"),
             "do_project_id": item.get("project_id"),
+            "created_at": item.get("created_at"),
+        },
+    )
+
+
+def _lower(value: Any) -> str | None:
+    return str(value).lower() if value else None
+
+
+APP_COMPONENTS = ("services", "workers", "jobs", "static_sites", "functions")
+
+
+def app(item: Json) -> Observation:
+    """An App Platform app: its components (size and count each) and its live deployment."""
+    spec = item.get("spec") or {}
+    components = sorted(
+        (
+            {
+                "type": group,
+                "name": component.get("name"),
+                "instance_size_slug": component.get("instance_size_slug"),
+                "instance_count": component.get("instance_count"),
+            }
+            for group in APP_COMPONENTS
+            for component in spec.get(group) or []
+        ),
+        key=lambda c: (c["type"], str(c["name"])),
+    )
+    active = item.get("active_deployment") or {}
+    return Observation(
+        kind="app",
+        provider_id=str(item["id"]),
+        name=spec.get("name"),
+        status=_lower(active.get("phase")) or "unknown",
+        region=_region_slug(item.get("region")) or spec.get("region"),
+        attrs={
+            "tier_slug": item.get("tier_slug"),
+            "components": components,
+            "instance_count": sum(int(c["instance_count"] or 0) for c in components),
+            "live_url": item.get("live_url"),
+            "default_ingress": item.get("default_ingress"),
+            "created_at": item.get("created_at"),
+        },
+    )
+
+
+def k8s_cluster(item: Json) -> Observation:
+    """A DOKS cluster with each node pool's droplet size and node count."""
+    pools = sorted(
+        (
+            {
+                "name": pool.get("name"),
+                "size": pool.get("size"),
+                "count": pool.get("count"),
+                "auto_scale": bool(pool.get("auto_scale")),
+                "min_nodes": pool.get("min_nodes"),
+                "max_nodes": pool.get("max_nodes"),
+            }
+            for pool in item.get("node_pools") or []
+        ),
+        key=lambda p: str(p["name"]),
+    )
+    status = item.get("status") or {}
+    return Observation(
+        kind="k8s_cluster",
+        provider_id=str(item["id"]),
+        name=item.get("name"),
+        status=_lower(status.get("state")) or "unknown",
+        region=_region_slug(item.get("region")),
+        attrs={
+            "version": item.get("version"),
+            "node_pools": pools,
+            "node_count": sum(int(p["count"] or 0) for p in pools),
+            "ha": bool(item.get("ha")),
+            "auto_upgrade": bool(item.get("auto_upgrade")),
+            "vpc_uuid": item.get("vpc_uuid"),
+            "tags": _sorted(item.get("tags")),
+            "created_at": item.get("created_at"),
+        },
+    )
+
+
+def managed_db(item: Json) -> Observation:
+    """A managed database cluster: engine, size slug and node count."""
+    return Observation(
+        kind="managed_db",
+        provider_id=str(item["id"]),
+        name=item.get("name"),
+        status=_lower(item.get("status")) or "unknown",
+        region=_region_slug(item.get("region")),
+        size_slug=item.get("size"),
+        attrs={
+            "engine": item.get("engine"),
+            "version": item.get("version"),
+            "num_nodes": item.get("num_nodes"),
+            "storage_size_mib": item.get("storage_size_mib"),
+            "private_network_uuid": item.get("private_network_uuid"),
+            "tags": _sorted(item.get("tags")),
+            "created_at": item.get("created_at"),
+        },
+    )
+
+
+def vpc(item: Json) -> Observation:
+    return Observation(
+        kind="vpc",
+        provider_id=str(item["id"]),
+        name=item.get("name"),
+        status="available",
+        region=_region_slug(item.get("region")),
+        attrs={
+            "ip_range": item.get("ip_range"),
+            "default": bool(item.get("default")),
+            "description": item.get("description") or "",
             "created_at": item.get("created_at"),
         },
     )
@@ -216,4 +334,8 @@ NORMALIZERS: dict[str, Callable[[Json], Observation]] = {
     "floating_ip": floating_ip,
     "firewall": firewall,
     "load_balancer": load_balancer,
+    "app": app,
+    "k8s_cluster": k8s_cluster,
+    "managed_db": managed_db,
+    "vpc": vpc,
 }

@@ -8,6 +8,11 @@ A complete listing of one kind is compared with what inventory holds for that ki
 - a live resource missing from the listing takes a strike, and is tombstoned at the third.
 Only a listing that completed without error may be planned: a failed or partial listing must
 never strike anything, so the caller plans only after the provider returned everything.
+
+A listing that would strike more than half of the kind's live resources at once, and more than
+a handful, strikes nothing (`held_back` counts them) unless the operator allows a mass delete:
+a token swapped to another account, or a lost scope that still answers `200 []`, looks exactly
+like that, and three such listings would otherwise tombstone the whole account.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from inventory.domain.model import (
 )
 
 STRIKES_TO_DELETE = 3
+MASS_DELETE_HANDFUL = 5
 
 
 @dataclass(slots=True)
@@ -43,6 +49,11 @@ class SyncPlan:
     """Struck and deleted resources change only their strike count, tombstone and version."""
     deleted: list[Resource] = field(default_factory=list)
     events: list[ResourceEvent] = field(default_factory=list)
+    attributed: set[UUID] = field(default_factory=set)
+    """Changed resources whose attribution this plan computed (restored ones)."""
+    held_back: int = 0
+    """Strikes the mass-delete guard held back (0 when the guard did not trip)."""
+    live: int = 0
 
     @property
     def synced(self) -> list[Resource]:
@@ -57,7 +68,13 @@ class SyncPlan:
             "unchanged": len(self.seen_unchanged),
             "struck": len(self.struck),
             "deleted": len(self.deleted),
+            "held_back": self.held_back,
         }
+
+
+def is_mass_delete(missing: int, live: int) -> bool:
+    """More than half of the live resources, and more than a handful, missing at once."""
+    return missing > MASS_DELETE_HANDFUL and missing * 2 > live
 
 
 def strike(resource: Resource, now: datetime) -> Resource:
@@ -88,6 +105,7 @@ def plan_sync(
     *,
     new_id: Callable[[], UUID] = uuid4,
     attribute: Callable[[Resource], Attribution] = lambda _: NONE,
+    allow_mass_delete: bool = False,
 ) -> SyncPlan:
     """Plan the writes for one complete listing of `kind`; `held` maps provider id → resource.
 
@@ -104,9 +122,12 @@ def plan_sync(
             _discover(plan, observation, now, new_id(), attribute)
         else:
             _sight(plan, current, observation, now, attribute)
-    for provider_id, resource in held.items():
-        if provider_id in seen or resource.is_deleted:
-            continue
+    missing = [r for p, r in held.items() if p not in seen and not r.is_deleted]
+    plan.live = sum(1 for r in held.values() if not r.is_deleted)
+    if not allow_mass_delete and is_mass_delete(len(missing), plan.live):
+        plan.held_back = len(missing)
+        return plan
+    for resource in missing:
         after = strike(resource, now)
         if after.is_deleted:
             plan.deleted.append(after)
@@ -202,6 +223,7 @@ def _sight(
         if moved is not None:
             updated = replace(moved[0], version=updated.version)
             plan.events.append(moved[1])
+            plan.attributed.add(updated.id)
     plan.changed.append(updated)
 
 

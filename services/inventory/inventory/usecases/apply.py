@@ -12,7 +12,13 @@ from inventory.usecases.events import resource_deleted, resource_synced
 
 async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> None:
     await uow.resources.insert(plan.inserted)
-    await uow.resources.update([*plan.changed, *plan.redigested])
+    # attribution is written only where this plan computed it (restored resources)
+    await uow.resources.update(
+        [*(r for r in plan.changed if r.id not in plan.attributed), *plan.redigested]
+    )
+    await uow.resources.update(
+        [r for r in plan.changed if r.id in plan.attributed], attribution=True
+    )
     await uow.resources.update_lifecycle([*plan.struck, *plan.deleted])
     await uow.resources.mark_seen(plan.seen_unchanged, now)
     await uow.resources.append_events(plan.events)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -12,15 +12,28 @@ from inventory.domain import kinds, normalize
 from inventory.domain.attribution import (
     Membership,
     direct_attributions,
+    parent_kinds,
     plan_attribution,
+    project_attribution,
     target_attribution,
 )
-from inventory.domain.model import Observation
+from inventory.domain.attribution import reattribute as attribute_one
+from inventory.domain.model import Actor, EventType, Observation, Resource, ResourceEvent
 from inventory.domain.projects import Classification, Project, upsert_projects
-from inventory.domain.sync_plan import plan_sync
+from inventory.domain.sync_plan import is_mass_delete, plan_sync
 from inventory.domain.urns import URN_KINDS, InvalidUrn, parse_urn
-from inventory.ports import Clock, CloudProvider, Json, UnitOfWork, UnitOfWorkFactory
+from inventory.ports import (
+    Clock,
+    CloudProvider,
+    Json,
+    ProviderForbidden,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from inventory.usecases.apply import apply_attribution_plan, apply_sync_plan
+from inventory.usecases.events import resource_synced
+from inventory.usecases.guard import report_mass_delete
+from inventory.usecases.writes import write
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +47,26 @@ async def ensure_internal_project(
     """The project listing, with the internal DO project created first if the account lacks it."""
     if any(p.get("name") == name for p in listing):
         return listing
-    created = await provider.create_project(
-        name, INTERNAL_PROJECT_PURPOSE, "Resources the platform runs for itself"
-    )
+    try:
+        created = await provider.create_project(
+            name, INTERNAL_PROJECT_PURPOSE, "Resources the platform runs for itself"
+        )
+    except ProviderForbidden as exc:
+        # a read-only token (least privilege): the sweep goes on without the internal project
+        if name not in _forbidden_warned:
+            _forbidden_warned.add(name)
+            log.warning(
+                "the internal project %r does not exist and this DigitalOcean token may not "
+                "create it (%s); create it once by hand. Sweeping without it",
+                name,
+                exc,
+            )
+        return listing
     log.info("created the internal project %r", name)
     return [*listing, created]
+
+
+_forbidden_warned: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,44 +92,64 @@ async def list_projects(
 
 
 async def apply_projects(
-    fetched: ProjectsListing, *, uow: UnitOfWorkFactory, clock: Clock
+    fetched: ProjectsListing,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    allow_mass_delete: bool = False,
 ) -> dict[str, int]:
-    async with uow() as work:
-        now = clock()
-        held = await work.projects.all()
-        created, refreshed = upsert_projects(held, fetched.projects, now, uuid4)
-        listed = {p.provider_id for p in created + refreshed}
-        gone = [p for p in held.values() if p.provider_id not in listed and p.deleted_at is None]
-        for project in gone:
-            project.deleted_at = now
-        projects = {p.provider_id: p for p in created + refreshed}
+    async def body(work: UnitOfWork) -> dict[str, int]:
+        return await _sweep(work, fetched, clock(), allow_mass_delete)
 
-        memberships: list[Membership] = []
-        placeholders: dict[str, list[Observation]] = defaultdict(list)
-        for provider_id, resources in fetched.members.items():
-            project = projects[provider_id]
-            project.unrecognized_urns = []
-            for item in resources:
-                _read_membership(item["urn"], project, memberships, placeholders)
-        await work.projects.save([*projects.values(), *gone])
-        moved = await work.projects.replace_memberships(memberships)
-        direct = direct_attributions({p.id: p for p in projects.values()}, memberships)
-
-        summary = {"projects": len(projects), "memberships": len(memberships), "placeholders": 0}
-        for kind in PLACEHOLDER_KINDS:
-            plan = plan_sync(
-                kind,
-                await work.resources.by_kind(kind),
-                placeholders[kind],
-                now,
-                attribute=lambda resource: target_attribution(resource, direct),
-            )
-            await apply_sync_plan(work, plan, now)
-            summary["placeholders"] += len(plan.inserted)
-        # resources are attributed as they are discovered; only moved memberships move them
-        summary["attributed"] = await _attribute(work, now, memberships) if moved else 0
-        await work.commit()
+    summary = await write(uow, body)
     log.info("swept projects: %s", summary)
+    return summary
+
+
+async def _sweep(
+    work: UnitOfWork, fetched: ProjectsListing, now: datetime, allow_mass_delete: bool
+) -> dict[str, int]:
+    held = await work.projects.all()
+    created, refreshed = upsert_projects(held, fetched.projects, now, uuid4)
+    listed = {p.provider_id for p in created + refreshed}
+    gone = [p for p in held.values() if p.provider_id not in listed and p.deleted_at is None]
+    projects = {p.provider_id: p for p in created + refreshed}
+
+    memberships: list[Membership] = []
+    placeholders: dict[str, list[Observation]] = defaultdict(list)
+    for provider_id, resources in fetched.members.items():
+        project = projects[provider_id]
+        project.unrecognized_urns = []
+        for item in resources:
+            _read_membership(item["urn"], project, memberships, placeholders)
+
+    current = await work.projects.memberships()
+    lost = len(set(current) - set(memberships))
+    if not allow_mass_delete and is_mass_delete(lost, len(current)):
+        # every resource would lose its project at once: the same guard as for strikes
+        report_mass_delete(kinds.PROJECTS, lost, len(current))
+        return {"projects": len(projects), "memberships": len(memberships), "held_back": lost}
+
+    for project in gone:
+        project.deleted_at = now
+    await work.projects.save([*projects.values(), *gone])
+    await work.projects.replace_memberships(memberships)
+    direct = direct_attributions({p.id: p for p in projects.values()}, memberships)
+
+    summary = {"projects": len(projects), "memberships": len(memberships), "placeholders": 0}
+    for kind in PLACEHOLDER_KINDS:
+        plan = plan_sync(
+            kind,
+            await work.resources.by_kind(kind),
+            placeholders[kind],
+            now,
+            attribute=lambda resource: target_attribution(resource, direct),
+            allow_mass_delete=allow_mass_delete,
+        )
+        await apply_sync_plan(work, plan, now)
+        summary["placeholders"] += len(plan.inserted)
+    # every live resource, every sweep: whatever a concurrent write left behind heals here
+    summary["attributed"] = await _attribute(work, now, memberships)
     return summary
 
 
@@ -126,32 +174,115 @@ def _read_membership(
 
 
 async def _attribute(
-    work: UnitOfWork, now: datetime, memberships: list[Membership] | None = None
+    work: UnitOfWork,
+    now: datetime,
+    memberships: list[Membership] | None = None,
+    actor: Actor | None = None,
 ) -> int:
     projects = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
     if memberships is None:
         memberships = await work.projects.memberships()
-    plan = plan_attribution(projects, memberships, await work.resources.attribution_view(), now)
+    plan = plan_attribution(
+        projects, memberships, await work.resources.attribution_view(), now, actor
+    )
     await apply_attribution_plan(work, plan)
     return len(plan.changed)
 
 
 async def classify_project(
-    project_id: UUID, classification: Classification, *, uow: UnitOfWorkFactory, clock: Clock
+    project_id: UUID,
+    classification: Classification,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    actor: Actor | None = None,
 ) -> Project | None:
     """An operator says whose a project is; its resources inherit that, each with an event."""
-    async with uow() as work:
+
+    async def body(work: UnitOfWork) -> Project | None:
         project = await work.projects.get(project_id)
         if project is None:
             return None
         updated = classification.apply(project)
         await work.projects.save([updated])
-        await _attribute(work, clock())
-        await work.commit()
-    return updated
+        await _attribute(work, clock(), actor=actor)
+        return updated
+
+    return await write(uow, body)
 
 
 async def reattribute(work: UnitOfWork, now: datetime) -> int:
     """Recompute every resource's attribution from the projects in `work`; returns how many
-    moved. For use cases that change classifications inside their own unit of work."""
+    moved. For use cases that change classifications inside their own unit of work.
+
+    Takes the inventory's write lock (a no-op if the caller already holds it); callers should
+    take it themselves before their reads: `await work.resources.lock_writes()`."""
+    await work.resources.lock_writes()
     return await _attribute(work, now)
+
+
+class ResourceInClassifiedProject(Exception):
+    """The resource's project says whose it is; classify the project instead."""
+
+
+async def classify_resource(
+    resource_id: UUID,
+    classification: Classification,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    actor: Actor | None = None,
+) -> Resource | None:
+    """An operator says whose a resource in no (classified) project is, e.g. a stray DNS zone.
+
+    None if inventory does not hold it; raises ResourceInClassifiedProject if its project
+    already decides. Writes a `classified` event, and an `attributed` one if that moved it.
+    """
+
+    async def body(work: UnitOfWork) -> Resource | None:
+        resource = await work.resources.get(resource_id)
+        if resource is None:
+            return None
+        projects = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
+        direct = direct_attributions(
+            projects, await work.projects.memberships({resource.kind, *parent_kinds(resource.kind)})
+        )
+        if project_attribution(resource, direct).tenant_id is not None:
+            raise ResourceInClassifiedProject(
+                "the resource's project is classified; classify the project instead"
+            )
+        now = clock()
+        before = (resource.classified_tenant_id, resource.classified_deployment_id)
+        for name in ("tenant_id", "deployment_id"):
+            value = getattr(classification, name)
+            if name in classification.clear:
+                setattr(resource, f"classified_{name}", None)
+            elif value is not None:
+                setattr(resource, f"classified_{name}", value)
+        after = (resource.classified_tenant_id, resource.classified_deployment_id)
+        if before == after:
+            return resource
+        data: dict[str, object] = {
+            name: {"old": _text(old), "new": _text(new)}
+            for name, old, new in zip(("tenant_id", "deployment_id"), before, after, strict=True)
+            if old != new
+        }
+        if actor is not None:
+            data |= actor.audit()
+        events = [ResourceEvent(resource.id, EventType.CLASSIFIED, data, now)]
+        moved = attribute_one(resource, target_attribution(resource, direct), now, actor)
+        if moved is not None:
+            resource, attributed = moved
+            events.append(attributed)
+        else:
+            resource = replace(resource, version=resource.version + 1)
+        await work.resources.update_classification(resource)
+        await work.resources.append_events(events)
+        work.emit(resource_synced(resource, "attributed"))
+        return resource
+
+    return await write(uow, body)
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)

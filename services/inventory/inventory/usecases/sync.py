@@ -25,7 +25,9 @@ from inventory.domain.model import Attribution, Observation, Resource
 from inventory.domain.sync_plan import needs_full_rows, plan_sync
 from inventory.ports import Clock, CloudProvider, UnitOfWork, UnitOfWorkFactory
 from inventory.usecases.apply import apply_sync_plan
+from inventory.usecases.guard import report_mass_delete
 from inventory.usecases.projects import ProjectsListing, apply_projects, list_projects
+from inventory.usecases.writes import write
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class Syncer:
     uow: UnitOfWorkFactory
     clock: Clock
     internal_project: str | None = None
+    allow_mass_delete: bool = False
 
     async def fetch(self, kind: str) -> Listing:
         if kind == kinds.PROJECTS:
@@ -56,8 +59,19 @@ class Syncer:
 
     async def apply(self, kind: str, listing: Listing) -> Summary:
         if isinstance(listing, ProjectsListing):
-            return await apply_projects(listing, uow=self.uow, clock=self.clock)
-        return await reconcile(kind, listing, uow=self.uow, clock=self.clock)
+            return await apply_projects(
+                listing,
+                uow=self.uow,
+                clock=self.clock,
+                allow_mass_delete=self.allow_mass_delete,
+            )
+        return await reconcile(
+            kind,
+            listing,
+            uow=self.uow,
+            clock=self.clock,
+            allow_mass_delete=self.allow_mass_delete,
+        )
 
 
 async def sync_kind(
@@ -67,17 +81,45 @@ async def sync_kind(
     uow: UnitOfWorkFactory,
     clock: Clock,
     internal_project: str | None = None,
+    allow_mass_delete: bool = False,
 ) -> Summary:
     """List every resource of `kind` and reconcile. A failed listing raises and writes nothing."""
-    syncer = Syncer(provider, uow, clock, internal_project)
+    syncer = Syncer(provider, uow, clock, internal_project, allow_mass_delete)
     with collector_paused(), timed_sync(kind):  # sync metrics (arcadia_core.metrics)
-        return await syncer.apply(kind, await syncer.fetch(kind))
+        try:
+            summary = await syncer.apply(kind, await syncer.fetch(kind))
+        except Exception as exc:
+            await record_run(uow, clock, kind, exc)
+            raise
+    await record_run(uow, clock, kind, summary)
+    return summary
+
+
+async def record_run(
+    uow: UnitOfWorkFactory, clock: Clock, kind: str, outcome: Summary | BaseException
+) -> None:
+    """Remember how the last sync of `kind` ended (for `arcadia status`); never fails a sync."""
+    try:
+        async with uow() as work:
+            if isinstance(outcome, BaseException):
+                error = f"{type(outcome).__name__}: {outcome}"
+                await work.resources.record_run(kind, clock(), ok=False, summary={}, error=error)
+            else:
+                await work.resources.record_run(kind, clock(), ok=True, summary=outcome, error=None)
+            await work.commit()
+    except Exception:
+        log.exception("could not record the outcome of the %s sync", kind)
 
 
 async def reconcile(
-    kind: str, observations: list[Observation], *, uow: UnitOfWorkFactory, clock: Clock
+    kind: str,
+    observations: list[Observation],
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    allow_mass_delete: bool = False,
 ) -> Summary:
-    async with uow() as work:
+    async def body(work: UnitOfWork) -> Summary:
         now = clock()
         held = await work.resources.by_kind(kind, full=False)
         direct = await _memberships_if_new(work, kind, held, observations)
@@ -89,10 +131,13 @@ async def reconcile(
             observations,
             now,
             attribute=lambda resource: target_attribution(resource, direct),
+            allow_mass_delete=allow_mass_delete,
         )
         await apply_sync_plan(work, plan, now)
-        await work.commit()
-    summary = plan.summary()
+        report_mass_delete(kind, plan.held_back, plan.live)
+        return plan.summary()
+
+    summary = await write(uow, body)
     log.info("synced %s: %s", kind, summary)
     return summary
 
@@ -136,13 +181,14 @@ async def sync_all(
     only: list[str] | None = None,
     internal_project: str | None = None,
     on_done: Callable[[str, Summary | BaseException], None] = lambda kind, outcome: None,
+    allow_mass_delete: bool = False,
 ) -> dict[str, Summary | BaseException]:
     """Sync every kind (projects first). One kind failing does not stop the others.
 
     Pipelined: the next kind's listing is fetched while this kind's is written, unless the next
     kind's listing reads what this one writes (backups are listed for the droplets inventory holds).
     """
-    syncer = Syncer(provider, uow, clock, internal_project)
+    syncer = Syncer(provider, uow, clock, internal_project, allow_mass_delete)
     order = only or list(kinds.FULL_SYNC_ORDER)
     results: dict[str, Summary | BaseException] = {}
     with collector_paused():
@@ -160,6 +206,7 @@ async def sync_all(
                 if following is not None and not waits:
                     upcoming = asyncio.create_task(syncer.fetch(following))
                 outcome = await _apply(syncer, kind, listing)
+                await record_run(uow, clock, kind, outcome)
                 ok = not isinstance(outcome, BaseException)
                 record_sync(kind, seconds=time.perf_counter() - turn, ok=ok)
                 results[kind] = outcome

@@ -115,9 +115,12 @@ async def test_detail_has_history_and_foreign_ids_are_404(
     )
     assert detail.status_code == 200
     events = detail.json()["events"]
-    assert [e["type"] for e in events] == ["discovered", "attributed"]
-    assert events[0]["data"]["project_id"] is not None  # attributed on discovery
-    assert events[1]["data"]["tenant_id"] == {"old": None, "new": str(TENANT)}
+    # the tenant's era starts when the resource came under it
+    assert [e["type"] for e in events] == ["attributed"]
+    assert events[0]["data"]["tenant_id"] == {"old": None, "new": str(TENANT)}
+    admin_view = (await api.get(f"/api/v1/inventory/{web['id']}", headers=bearer(ADMIN))).json()
+    assert [e["type"] for e in admin_view["events"]] == ["discovered", "attributed"]
+    assert admin_view["events"][0]["data"]["project_id"] is not None  # attributed on discovery
     hidden = await api.get(
         f"/api/v1/inventory/{foreign['id']}", headers=bearer(Principal.tenant(TENANT))
     )
@@ -140,7 +143,7 @@ async def test_admin_only_and_authentication(
     bad = await api.get("/api/v1/inventory", headers={"Authorization": "Bearer not-a-jwt"})
     assert bad.status_code == 401
     unknown = await api.patch(
-        f"/api/v1/projects/{uuid4()}", json={"purpose": "x"}, headers=bearer(ADMIN)
+        f"/api/v1/projects/{uuid4()}", json={"purpose": "internal"}, headers=bearer(ADMIN)
     )
     assert unknown.status_code == 404
     invalid = await api.patch(

@@ -98,7 +98,12 @@ async def test_reserved_ips_are_listed_once(
     await sync("floating_ip")
     rows = await held(inventory, "floating_ip")
     source = api_items(account, "reserved_ips")
-    assert len(rows) == len(source) == 2
+    assert len(rows) == len(source) + 1 == 3  # and one reserved IPv6
+    (ipv6,) = api_items(account, "reserved_ipv6")
+    row = rows[ipv6["ip"]]
+    assert (row.status, row.region) == ("unassigned", ipv6["region_slug"])
+    assert row.attrs["ipv6"] is True and row.attrs["reserved_at"] == ipv6["reserved_at"]
+    assert account.stats.calls("/v2/reserved_ipv6") == 1
     for item in source:
         row = rows[item["ip"]]
         assert row.status == ("assigned" if item["droplet"] else "unassigned")
@@ -160,3 +165,89 @@ async def test_backups_listed_only_for_droplets_with_backups(
 async def test_unknown_kind_is_refused(sync: Sync) -> None:
     with pytest.raises(ValueError, match="unknown resource kind"):
         await sync("teapot")
+
+
+async def test_apps_with_their_components(
+    inventory: Inventory, account: Account, sync: Sync
+) -> None:
+    await sync("app")
+    (item,) = api_items(account, "apps")
+    row = (await held(inventory, "app"))[item["id"]]
+    assert (row.name, row.status, row.region) == (item["spec"]["name"], "active", "syd")
+    (web,) = item["spec"]["services"]
+    assert row.attrs["components"] == [
+        {
+            "type": "services",
+            "name": web["name"],
+            "instance_size_slug": web["instance_size_slug"],
+            "instance_count": web["instance_count"],
+        }
+    ]
+    assert row.attrs["instance_count"] == 2 and row.attrs["tier_slug"] == "basic"
+    assert row.attrs.get("placeholder") is None
+
+
+async def test_kubernetes_clusters_with_node_pools(
+    inventory: Inventory, account: Account, sync: Sync
+) -> None:
+    await sync("k8s_cluster")
+    (item,) = api_items(account, "kubernetes_clusters")
+    row = (await held(inventory, "k8s_cluster"))[item["id"]]
+    assert (row.name, row.status, row.region) == (item["name"], "running", item["region"])
+    pools = {p["name"]: (p["size"], p["count"]) for p in row.attrs["node_pools"]}
+    assert pools == {p["name"]: (p["size"], p["count"]) for p in item["node_pools"]}
+    assert pools == {"acme-default": ("s-2vcpu-4gb", 3), "acme-batch": ("c-4", 1)}
+    assert row.attrs["node_count"] == 4 and row.attrs["version"] == item["version"]
+
+
+async def test_managed_databases_engine_size_nodes(
+    inventory: Inventory, account: Account, sync: Sync
+) -> None:
+    await sync("managed_db")
+    (item,) = api_items(account, "databases")
+    row = (await held(inventory, "managed_db"))[item["id"]]
+    assert (row.name, row.status, row.region, row.size_slug) == (
+        "acme-pg",
+        "online",
+        "syd1",
+        "db-s-2vcpu-4gb",
+    )
+    assert (row.attrs["engine"], row.attrs["num_nodes"]) == ("pg", 2)
+
+
+async def test_vpcs(inventory: Inventory, account: Account, sync: Sync) -> None:
+    await sync("vpc")
+    rows = await held(inventory, "vpc")
+    source = api_items(account, "vpcs")
+    assert len(rows) == len(source) == 3
+    for item in source:
+        row = rows[item["id"]]
+        assert (row.name, row.region, row.status) == (item["name"], item["region"], "available")
+        assert row.attrs["ip_range"] == item["ip_range"]
+
+
+async def test_new_kinds_are_attributed_and_take_over_their_placeholders(
+    inventory: Inventory, account: Account, sync: Sync
+) -> None:
+    """An inventory that held a placeholder for the cluster (from the projects sweep) keeps the
+    same resource: the first listing fills it in, with an `updated` event, and its project."""
+    from inventory.domain.model import Observation
+    from inventory.domain.sync_plan import plan_sync
+    from inventory.usecases.apply import apply_sync_plan
+
+    (item,) = api_items(account, "kubernetes_clusters")
+    await sync("projects")
+    async with inventory.uow() as work:  # as an older release's sweep left it
+        placeholder = Observation(
+            "k8s_cluster", item["id"], item["id"], "unknown", attrs={"placeholder": True}
+        )
+        plan = plan_sync("k8s_cluster", {}, [placeholder], inventory.clock())
+        await apply_sync_plan(work, plan, inventory.clock())
+        await work.commit()
+    summary = await sync("k8s_cluster")
+    assert summary["changed"] == 1 and summary["discovered"] == 0
+    row = (await held(inventory, "k8s_cluster"))[item["id"]]
+    assert row.name == "acme-k8s" and row.attrs.get("placeholder") is None
+    await sync("projects")
+    row = (await held(inventory, "k8s_cluster"))[item["id"]]
+    assert row.project_id is not None
