@@ -15,6 +15,7 @@ from arcadia_core.service import ServiceDefinition
 # Shutdown runs in reverse.
 SERVICES: dict[str, str] = {
     "inventory": "inventory.bootstrap",
+    "billing-ingest": "billing_ingest.bootstrap",
     "drift": "drift.bootstrap",
     "metering": "metering.bootstrap",
     "invoicing": "invoicing.bootstrap",
