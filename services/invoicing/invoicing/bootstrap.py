@@ -137,7 +137,7 @@ def build(settings: InvoicingSettings, bus: Bus, *, database_url: str) -> Invoic
     register_jobs(
         service.jobs,
         uow=service.uow,
-        clock=service.clock,
+        clock=lambda: service.clock(),
         relay=service.relay,
         rollup_cron=settings.rollup_cron,
     )

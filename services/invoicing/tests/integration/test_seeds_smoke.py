@@ -155,3 +155,19 @@ async def test_unknown_ids_are_refused(
         headers=bearer(ADMIN),
     )
     assert overlapping.status_code == 409
+
+
+async def test_demo_customer_is_idempotent(service: Invoicing, feed: Any) -> None:
+    from invoicing.domain.period import Period
+    from invoicing.usecases.demo import ensure_demo_customer
+    from invoicing.usecases.rollup import roll_up_period
+
+    first = await ensure_demo_customer(uow=service.uow, clock=service.clock)
+    assert await ensure_demo_customer(uow=service.uow, clock=service.clock) == first
+    tenant_id, deployment_id = first
+    for day in APRIL_DAYS:
+        await feed(deployment_id, tenant_id, day, {"droplet_hours": Decimal(72)})
+    summary = await roll_up_period(Period.parse("2026-04"), uow=service.uow, clock=service.clock)
+    async with service.uow() as work:
+        invoice = await work.invoices.get(summary.created[0])
+    assert invoice is not None and invoice.total_cents == 7064
