@@ -101,3 +101,8 @@ async def api(billing: bootstrap.BillingIngest) -> AsyncIterator[httpx.AsyncClie
 def billing_factory() -> Callable[..., bootstrap.BillingIngest]:
     """`billing_factory(database_url, sandbox, finance_app, secret=..., bus=...)`."""
     return build_billing
+
+
+@pytest.fixture
+def headers() -> Callable[[Principal], dict[str, str]]:
+    return bearer
