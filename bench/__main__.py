@@ -199,6 +199,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     asyncio.run(run(args.droplets, Console()))
+    from bench import metering
+
+    asyncio.run(metering.run(Console()))
     from bench import invoicing
 
     asyncio.run(invoicing.run(Console()))

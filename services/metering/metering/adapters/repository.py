@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arcadia_core.bulk import driver_connection
+from arcadia_core.db import dumps
 from arcadia_core.events import CatchUpRequested
 from arcadia_core.projection import upsert_if_newer
 from metering.adapters.tables import (
@@ -137,6 +138,15 @@ WHERE u.deployment_id = v.d AND u.resource_id = v.r AND u.period_start = v.p
   AND u.granularity = v.g
 """
 
+PUBLISHED_SQL = f"""
+INSERT INTO {SCHEMA}.metered_days (deployment_id, day, tenant_id, version, totals, metered_at)
+SELECT d, day, t, v, totals::jsonb, $6
+FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::int[], $5::text[]) AS x(d, day, t, v, totals)
+ON CONFLICT (deployment_id, day) DO UPDATE
+SET version = excluded.version, totals = excluded.totals, tenant_id = excluded.tenant_id,
+    metered_at = excluded.metered_at
+"""
+
 INSERT_COLUMNS = [
     "deployment_id",
     "resource_id",
@@ -189,7 +199,7 @@ class SqlUsageRepository:
                 [x.deployment_id for x in u],
                 [x.resource_id for x in u],
                 [x.period_start for x in u],
-                [x.granularity.value for x in u],
+                [x.granularity for x in u],
                 [x.qty for x in u],
                 [x.billing_kind for x in u],
                 [x.tenant_id for x in u],
@@ -205,7 +215,7 @@ class SqlUsageRepository:
                         x.deployment_id,
                         x.resource_id,
                         x.period_start,
-                        x.granularity.value,
+                        x.granularity,
                         x.billing_kind,
                         x.qty,
                         x.tenant_id,
@@ -234,27 +244,18 @@ class SqlUsageRepository:
         }
 
     async def record_published(self, sent: Sequence[Announcement], now: datetime) -> None:
-        for item in sent:
-            totals = {k: str(v) for k, v in item.totals.totals.items()}
-            statement = insert(metered_days).values(
-                deployment_id=item.totals.deployment_id,
-                day=item.totals.day,
-                tenant_id=item.totals.tenant_id,
-                version=item.version,
-                totals=totals,
-                metered_at=now,
-            )
-            await self.session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[metered_days.c.deployment_id, metered_days.c.day],
-                    set_={
-                        "version": statement.excluded.version,
-                        "totals": statement.excluded.totals,
-                        "tenant_id": statement.excluded.tenant_id,
-                        "metered_at": statement.excluded.metered_at,
-                    },
-                )
-            )
+        if not sent:
+            return
+        connection = await driver_connection(self.session)
+        await connection.execute(
+            PUBLISHED_SQL,
+            [a.totals.deployment_id for a in sent],
+            [a.totals.day for a in sent],
+            [a.totals.tenant_id for a in sent],
+            [a.version for a in sent],
+            [dumps({k: str(v) for k, v in a.totals.totals.items()}) for a in sent],
+            now,
+        )
 
     async def purge(self, billing_kind: str, before: datetime) -> int:
         result = await self.session.execute(

@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
+from functools import cache
 from uuid import UUID
 
 from metering.domain.billing import Accrual, BillingKind, Granularity
@@ -46,7 +47,12 @@ class Segment:
 
 
 def days_in_month(moment: datetime) -> int:
-    return calendar.monthrange(moment.year, moment.month)[1]
+    return _days(moment.year, moment.month)
+
+
+@cache
+def _days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
 
 
 def _segments(resource: MeteredResource, start: datetime, end: datetime) -> list[Segment]:
@@ -96,14 +102,25 @@ def _counts(segment: Segment, rule: BillingKind) -> bool:
     return not (rule.needs_size and segment.size_gb is None)
 
 
+_QUANTITIES: dict[tuple[Accrual, Decimal | None, int, int], Decimal] = {}
+
+
 def _quantity(rule: BillingKind, hours: int, size: Decimal | None, days: int) -> Decimal:
     if rule.accrual is Accrual.HOURS:
         return Decimal(hours)
+    key = (rule.accrual, size, hours, days)
+    found = _QUANTITIES.get(key)
+    if found is not None:
+        return found
     with localcontext() as context:
         context.prec = PRECISION
         amount = size if rule.accrual is Accrual.GB_MONTH else Decimal(1)
         assert amount is not None
-        return amount * hours / (days * 24) if hours else Decimal(0)
+        qty = amount * hours / (days * 24) if hours else Decimal(0)
+    if len(_QUANTITIES) > 100_000:
+        _QUANTITIES.clear()
+    _QUANTITIES[key] = qty
+    return qty
 
 
 def accrue(
@@ -115,6 +132,31 @@ def accrue(
     """The resource's usage rows for the period starting at `period_start` (UTC)."""
     length = DAY if granularity is Granularity.DAILY else HOUR
     period_end = period_start + length
+    history = resource.history
+    deployment = history[0].deployment_id if len(history) == 1 else None
+    if (
+        deployment is not None
+        and resource.starts_at <= period_start
+        and (resource.ends_at is None or resource.ends_at >= period_end)
+    ):
+        # the common case: one known state all period long
+        entry = history[0]
+        if rule.needs_size and entry.size_gb is None:
+            return []
+        counts = rule.metered_statuses is None or entry.status in rule.metered_statuses
+        hours = int(length / HOUR) if counts else 0
+        qty = _quantity(rule, hours, entry.size_gb, days_in_month(period_start))
+        return [
+            UsageLine(
+                deployment,
+                resource.id,
+                period_start,
+                granularity,
+                rule.billing_kind,
+                qty,
+                entry.tenant_id,
+            )
+        ]
     segments = _segments(resource, period_start, period_end)
     if not segments:
         return []

@@ -50,4 +50,5 @@ class UsageLine:
 
     @property
     def key(self) -> tuple[UUID, UUID, datetime, str]:
-        return (self.deployment_id, self.resource_id, self.period_start, self.granularity.value)
+        # a StrEnum member hashes and compares as its text (and is cheaper than `.value`)
+        return (self.deployment_id, self.resource_id, self.period_start, self.granularity)
