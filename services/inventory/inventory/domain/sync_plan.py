@@ -68,7 +68,7 @@ class SyncPlan:
             "unchanged": len(self.seen_unchanged),
             "struck": len(self.struck),
             "deleted": len(self.deleted),
-            "held_back": self.held_back,
+            **({"held_back": self.held_back} if self.held_back else {}),
         }
 
 

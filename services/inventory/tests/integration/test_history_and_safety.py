@@ -186,7 +186,7 @@ async def test_a_listing_that_would_strike_most_of_a_kind_strikes_nothing(
         clock=inventory.clock,
         allow_mass_delete=True,
     )
-    assert allowed["struck"] == 6 and allowed["held_back"] == 0
+    assert allowed["struck"] == 6 and "held_back" not in allowed
 
 
 @pytest.fixture
