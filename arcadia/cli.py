@@ -19,6 +19,7 @@ import typer
 
 from arcadia.commands import delivery as delivery_commands
 from arcadia.commands import drift as drift_commands
+from arcadia.commands import inventory as inventory_commands
 from arcadia.commands import invoicing as invoicing_commands
 from arcadia.commands import jobs as jobs_commands
 from arcadia.commands import metering as metering_commands
@@ -46,6 +47,9 @@ app.add_typer(invoicing_commands.deployments, name="deployments")
 app.add_typer(invoicing_commands.subscriptions, name="subscriptions")
 app.add_typer(invoicing_commands.invoices, name="invoices")
 app.command("rollup")(invoicing_commands.rollup)
+app.add_typer(inventory_commands.inventory, name="inventory")
+app.add_typer(inventory_commands.projects, name="projects")
+app.command("status")(inventory_commands.status)
 
 SERVICES_HELP = "inventory, billing-ingest, metering, invoicing, drift or gateway"
 VERBOSE = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")]
