@@ -17,6 +17,7 @@ from uuid import UUID
 
 import typer
 
+from arcadia.commands import billing as billing_commands
 from arcadia.commands import delivery as delivery_commands
 from arcadia.commands import drift as drift_commands
 from arcadia.commands import inventory as inventory_commands
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(drift_commands.app, name="drift")
+app.add_typer(billing_commands.app, name="billing")
 app.add_typer(jobs_commands.app, name="jobs")
 app.add_typer(delivery_commands.outbox, name="outbox")
 app.add_typer(delivery_commands.dlq, name="dlq")

@@ -34,3 +34,25 @@ def serve(
         droplets=droplets,
         rate_limit=RateLimit() if rate_limit else None,
     )
+
+
+@app.command("finance")
+def finance(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 4010,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SKYAI_FINANCE_JWT_SECRET",
+            help="The HS256 secret tokens must be signed with (SKYAI_FINANCE_JWT_SECRET)",
+        ),
+    ] = None,
+) -> None:
+    """Serve the finance stand-in (its cloud-invoice import) for billing ingest to push to."""
+    import uvicorn
+
+    from do_sandbox.finance import create_finance_app
+
+    if not secret:
+        raise typer.BadParameter("give --secret or set SKYAI_FINANCE_JWT_SECRET")
+    uvicorn.run(create_finance_app(secret), host=host, port=port)
