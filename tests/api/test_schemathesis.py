@@ -39,7 +39,7 @@ from arcadia_core.auth import Principal, mint_token
 
 SECRET = "schemathesis-secret-that-is-at-least-32-bytes"
 TENANT = UUID("00000000-0000-0000-0000-00000000f00d")
-EXAMPLES = 6
+EXAMPLES = 4
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -176,9 +176,7 @@ async def test_the_measured_causes_of_500_answer_4xx_and_poison_nothing(
     """The issue's battery: each cause that gave 500, through the real gateway over HTTP, each
     followed by a good request on the same keep-alive client."""
     admin = _bearer(Principal.platform_admin())
-    deep: Any = "x"
-    for _ in range(5000):
-        deep = [deep]
+    deep = base64.urlsafe_b64encode(b"[" * 380 + b'"x"' + b"]" * 380).decode()  # nested
     bad: list[tuple[str, str, dict[str, Any], dict[str, str], set[int]]] = [
         ("GET", "/api/v1/inventory", {"q": "a\x00b"}, admin, {422}),
         ("GET", "/api/v1/inventory", {"kind": "droplet\x00"}, admin, {422}),
@@ -193,7 +191,7 @@ async def test_the_measured_causes_of_500_answer_4xx_and_poison_nothing(
         ("GET", "/api/v1/inventory", {"cursor": "not base64!"}, admin, {400, 422}),
         ("GET", "/api/v1/projects", {"cursor": _cursor(["web", "not-a-uuid"])}, admin, {400}),
         ("GET", "/api/v1/projects", {"cursor": _cursor(["web", 7])}, admin, {400}),
-        ("GET", "/api/v1/projects", {"cursor": _cursor(deep)[:1000]}, admin, {400}),
+        ("GET", "/api/v1/projects", {"cursor": deep}, admin, {400}),
         ("GET", "/api/v1/inventory", {}, _signed({"role": "tenant", "tenant_id": 7}), {401}),
         ("GET", "/api/v1/inventory", {}, _signed({"role": "tenant", "tenant_id": None}), {401}),
         ("GET", "/api/v1/inventory", {}, _signed({"role": "tenant", "tenant_id": [1]}), {401}),

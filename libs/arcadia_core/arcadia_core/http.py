@@ -159,11 +159,23 @@ class ProblemMiddleware:
             await self.app(scope, receive, send)
             return
         started = False
+        held: Message | None = None  # an error's start, held until its body shows its shape
+        body = b""
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, held, body
             if message["type"] == "http.response.start":
                 started = True
+                if message["status"] >= 400 and _is_plain_json(message):
+                    held = message
+                    return
+            if held is not None and message["type"] == "http.response.body":
+                body += message.get("body", b"")
+                if message.get("more_body", False):
+                    return
+                start, held = held, None
+                await _send_as_problem(start, body, send)
+                return
             await send(message)
 
         try:
@@ -202,6 +214,44 @@ class RequestIdMiddleware:
                 await send(message)
 
             await self.app(scope, receive, send_with_id)
+
+
+def _is_plain_json(start: Message) -> bool:
+    for name, value in start.get("headers", []):
+        if name.lower() == b"content-type":
+            return bool(value.split(b";")[0].strip().lower() == b"application/json")
+    return False
+
+
+async def _send_as_problem(start: Message, body: bytes, send: Send) -> None:
+    """An error a handler answered as FastAPI's `{"detail": ...}`, sent as a problem instead:
+    one error format for every service, whoever wrote the handler."""
+    try:
+        content = json.loads(body)
+    except ValueError:
+        content = None
+    if isinstance(content, dict) and set(content) <= {"detail"}:
+        detail = content.get("detail")
+        problem_response = problem(
+            start["status"],
+            detail if isinstance(detail, str) else None,
+            errors=detail if isinstance(detail, list) else None,
+        )
+        rendered = problem_response.body
+        headers = [
+            (name, value)
+            for name, value in start.get("headers", [])
+            if name.lower() not in {b"content-type", b"content-length"}
+        ]
+        headers += [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(rendered)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": start["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": rendered})
+        return
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -271,8 +321,9 @@ def add_problem_responses(operation: dict[str, Any], statuses: Iterable[int]) ->
 
 def operation_errors(path: str, operation: dict[str, Any]) -> set[int]:
     """The errors an operation can answer, read from what its document declares: a bearer
-    requirement (400 for a duplicated header, 401; 403 with the `platform_admin` scope), path
-    parameters (404), any input (422); every /api operation reads the database (400, 503)."""
+    requirement (400 for a duplicated header, 401; 403 with the `platform_admin` scope), any
+    input (404 for an id unknown or not yours, 422); every /api operation reads the database
+    (400, 503)."""
     statuses: set[int] = set()
     requirements = operation.get("security") or []
     scopes = {
@@ -283,10 +334,9 @@ def operation_errors(path: str, operation: dict[str, Any]) -> set[int]:
     if PLATFORM_ADMIN in scopes:
         statuses.add(403)
     parameters = operation.get("parameters") or []
-    if any(p.get("in") == "path" for p in parameters if isinstance(p, dict)):
-        statuses.add(404)
     if parameters or "requestBody" in operation:
-        statuses.add(422)
+        # any id it is given, in the path, the query or the body, may be unknown or not yours
+        statuses |= {404, 422}
     if path.startswith("/api/"):
         statuses |= {400, 503}
     return statuses

@@ -16,6 +16,7 @@ import jwt
 import pytest
 import uvicorn
 from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 
@@ -43,6 +44,14 @@ def build_app(*, ready: dict[str, Any] | None = None) -> FastAPI:
     @router.post("/things")
     async def post_thing(_: PlatformAdmin, body: Body) -> dict[str, str]:
         return {"name": body.name}
+
+    @router.get("/legacy")
+    async def legacy() -> JSONResponse:
+        return JSONResponse({"detail": "cursor is not one this API returned"}, status_code=400)
+
+    @router.get("/legacy-other")
+    async def legacy_other() -> JSONResponse:
+        return JSONResponse({"reason": "kept as is"}, status_code=409)
 
     @router.get("/boom")
     async def boom() -> None:
@@ -126,6 +135,15 @@ async def test_validation_errors_say_where_without_echoing_input(
     assert assert_problem(bad_id, 422)["errors"][0]["loc"] == ["path", "thing_id"]
 
 
+async def test_an_error_answered_the_old_way_is_sent_as_a_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    body = assert_problem(await client.get("/api/v1/legacy"), 400)
+    assert body["detail"] == "cursor is not one this API returned"
+    other = await client.get("/api/v1/legacy-other")
+    assert other.status_code == 409 and other.json() == {"reason": "kept as is"}
+
+
 async def test_unexpected_errors_are_500_problems_without_internals(
     client: httpx.AsyncClient,
 ) -> None:
@@ -204,7 +222,7 @@ async def test_openapi_documents_problem_responses(client: httpx.AsyncClient) ->
     get_thing = document["paths"]["/api/v1/things/{thing_id}"]["get"]["responses"]
     post_thing = document["paths"]["/api/v1/things"]["post"]["responses"]
     assert {"400", "401", "404", "422", "503"} <= set(get_thing) and "403" not in get_thing
-    assert {"400", "401", "403", "422", "503"} <= set(post_thing) and "404" not in post_thing
+    assert {"400", "401", "403", "404", "422", "503"} <= set(post_thing)
     for response in (get_thing["422"], post_thing["403"]):
         schema = response["content"]["application/problem+json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Problem"}
