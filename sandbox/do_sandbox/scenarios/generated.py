@@ -100,6 +100,7 @@ class _Builder:
         self._firewalls()
         self._load_balancers()
         self._urn_only_resources()
+        self._costly_kinds()
         return self.account
 
     def _uuid(self, kind: int, index: int) -> str:
@@ -294,3 +295,60 @@ class _Builder:
         ):
             for j in range(self.counts[count_key]):
                 self._member(f"do:{urn_kind}:{self._uuid(kind, j)}", assigned_at)
+
+    def _costly_kinds(self) -> None:
+        """The databases, clusters and apps the memberships name, as their list endpoints
+        show them, and one VPC (the one every load balancer uses). Draws nothing from rng."""
+        created_at = rfc3339(_START + 7 * 86400)
+        region = _REGIONS[0]["slug"]
+        vpc_id = self._uuid(2, 0)
+        self.account.put(
+            "vpcs",
+            shapes.vpc(
+                vpc_id=vpc_id,
+                name=f"default-{region}",
+                region=region,
+                ip_range="10.10.0.0/20",
+                created_at=created_at,
+            ),
+        )
+        for j in range(self.counts["databases"]):
+            self.account.put(
+                "databases",
+                shapes.database_cluster(
+                    db_id=self._uuid(8, j),
+                    name=f"db-{j:04d}",
+                    engine=("pg", "mysql", "valkey")[j % 3],
+                    version="16",
+                    size="db-s-2vcpu-4gb",
+                    num_nodes=1 + j % 3,
+                    region=region,
+                    created_at=created_at,
+                    private_network_uuid=vpc_id,
+                    storage_size_mib=61440,
+                ),
+            )
+        for j in range(self.counts["kubernetes"]):
+            self.account.put(
+                "kubernetes_clusters",
+                shapes.kubernetes_cluster(
+                    cluster_id=self._uuid(9, j),
+                    name=f"k8s-{j:04d}",
+                    region=region,
+                    created_at=created_at,
+                    vpc_uuid=vpc_id,
+                    pools=[("default", "s-2vcpu-4gb", 3), ("burst", "c-4", 1 + j % 2)],
+                ),
+            )
+        for j in range(self.counts["apps"]):
+            self.account.put(
+                "apps",
+                shapes.app(
+                    app_id=self._uuid(10, j),
+                    name=f"app-{j:04d}",
+                    region="syd",
+                    created_at=created_at,
+                    owner_uuid=f"{self.seed:040x}",
+                    services=[("web", "apps-s-1vcpu-1gb", 1 + j % 3)],
+                ),
+            )
