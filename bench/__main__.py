@@ -176,6 +176,9 @@ async def run(droplets: int, console: Console) -> None:
             raise SystemExit(f"call count mismatch: {first.calls} != {expected}")
         if rows[1].events:
             raise SystemExit(f"re-sync with nothing changed emitted {rows[1].events} events")
+        from bench import billing
+
+        console.print(billing.table(await billing.run(database_url)))
     finally:
         await drop_database(server_url, name)
 

@@ -72,10 +72,15 @@ def counts(droplets: int) -> dict[str, int]:
     return result
 
 
-def build(droplets: int = 1000, seed: int = 0) -> Account:
+def build(droplets: int = 1000, seed: int = 0, invoice_lines: int | None = None) -> Account:
+    """``invoice_lines``: the April 2026 invoice's size (default: one line per resource)."""
     if droplets < 0:
         raise ValueError("droplets must not be negative")
-    return _Builder(droplets, seed).build()
+    account = _Builder(droplets, seed).build()
+    from do_sandbox.scenarios import generated_billing
+
+    account.billing = generated_billing.build(account, lines=invoice_lines, seed=seed)
+    return account
 
 
 class _Builder:
