@@ -21,7 +21,7 @@ delay; see `arcadia_core.bus.errors`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
@@ -33,6 +33,7 @@ from arcadia_core.bus.errors import Unprocessable
 from arcadia_core.bus.ports import Subscription
 from arcadia_core.context import correlation
 from arcadia_core.events import CatchUpRequested, Envelope, EventPayload
+from arcadia_core.events.payloads import RESOURCE_TOPICS
 
 P = TypeVar("P", bound=EventPayload)
 W = TypeVar("W", bound="InboxUnitOfWork")
@@ -90,7 +91,18 @@ def consume(
                 await apply(work, payload, envelope)
                 await work.commit()
 
-    return Subscription(service, model.EVENT_TYPE, handle)
+    async def handle_batch(envelopes: Sequence[Envelope]) -> None:
+        # several events, one transaction and one commit; on any error the bus handles each
+        # event alone through `handle`, which sorts poison from transient failures
+        payloads = [parse(envelope, model) for envelope in envelopes]
+        async with uow() as work:
+            for envelope, payload in zip(envelopes, payloads, strict=True):
+                with correlation(envelope.correlation_id or envelope.id):
+                    if await work.claim_event(queue, envelope.id):
+                        await apply(work, payload, envelope)
+            await work.commit()
+
+    return Subscription(service, model.EVENT_TYPE, handle, batch=handle_batch)
 
 
 _CATCH_UP = UUID("3f0f6a52-0c55-4a4b-9a57-1d7b0c1e6b90")
@@ -102,9 +114,12 @@ class _EmittingUnitOfWork(InboxUnitOfWork, Protocol):
 
 
 async def request_catch_up_once(
-    service: str, uow: Callable[[], _EmittingUnitOfWork], now: datetime
+    service: str,
+    uow: Callable[[], _EmittingUnitOfWork],
+    now: datetime,
+    topics: tuple[str, ...] = RESOURCE_TOPICS,
 ) -> bool:
-    """On a service's first start, ask the inventory to republish every resource.
+    """On a service's first start, ask the producers of `topics` to republish their state.
 
     The request is remembered in the service's own inbox (a fixed marker id), so it is sent
     once per database however many replicas start together; the projection's version gate
@@ -113,6 +128,6 @@ async def request_catch_up_once(
     async with uow() as work:
         if not await work.claim_event(CATCH_UP_MARKER, uuid5(_CATCH_UP, service)):
             return False
-        work.emit(CatchUpRequested(service=service, requested_at=now))
+        work.emit(CatchUpRequested(service=service, requested_at=now, topics=topics))
         await work.commit()
     return True

@@ -8,7 +8,14 @@ from __future__ import annotations
 from arcadia_core.bus.errors import Unprocessable
 from arcadia_core.bus.ports import Subscription
 from arcadia_core.consumers import consume
-from arcadia_core.events import CatchUpRequested, DeploymentChanged, DriftDetected, Envelope
+from arcadia_core.events import (
+    CatchUpRequested,
+    DeploymentChanged,
+    DriftDetected,
+    Envelope,
+    ResourceDeleted,
+    ResourceSynced,
+)
 from inventory.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from inventory.usecases.deployments import link_deployment
 from inventory.usecases.drift_log import record_drift
@@ -48,4 +55,5 @@ async def on_drift_detected(work: UnitOfWork, finding: DriftDetected, _: Envelop
 
 
 async def on_catch_up_requested(work: UnitOfWork, request: CatchUpRequested, _: Envelope) -> None:
-    await republish_into(work)
+    if set(request.topics) & {ResourceSynced.EVENT_TYPE, ResourceDeleted.EVENT_TYPE}:
+        await republish_into(work)

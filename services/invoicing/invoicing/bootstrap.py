@@ -15,8 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.consumers import request_catch_up_once
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
-from arcadia_core.events import DeploymentChanged, TenantInvoiceIssued, UsageMetered
+from arcadia_core.events import (
+    CatchUpRequested,
+    DeploymentChanged,
+    TenantInvoiceIssued,
+    UsageMetered,
+)
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
@@ -77,8 +83,12 @@ class Invoicing:
         return consumers.subscriptions(self.uow, self.clock)
 
     async def start(self, *, run_jobs: bool = True) -> None:
-        """Load the catalog file if newer, relay the outbox, run the month-end schedule."""
+        """Load the catalog file if newer, ask metering once for every metered day (a new
+        usage projection catches up), relay the outbox, run the month-end schedule."""
         await load_catalog(catalog.load(), uow=self.uow, clock=self.clock)
+        await request_catch_up_once(
+            SERVICE, self.uow, self.clock(), topics=(UsageMetered.EVENT_TYPE,)
+        )
         self._tasks.append(asyncio.create_task(self.relay.run(), name="invoicing-outbox-relay"))
         if run_jobs:
             self._tasks.append(asyncio.create_task(self.jobs.run(), name="invoicing-jobs"))
@@ -168,7 +178,7 @@ DEFINITION = ServiceDefinition(
         "/quotes",
         "/invoices",
     ),
-    publishes=(DeploymentChanged, TenantInvoiceIssued),
+    publishes=(DeploymentChanged, TenantInvoiceIssued, CatchUpRequested),
     consumes=(UsageMetered.EVENT_TYPE,),
     description="Customer registry, catalog, quote engine and month-end tenant invoices with GST.",
 )

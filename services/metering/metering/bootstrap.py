@@ -143,6 +143,6 @@ DEFINITION = ServiceDefinition(
     build=build_service,
     routes=("/usage", "/metering"),
     publishes=(UsageMetered, CatchUpRequested),
-    consumes=(ResourceSynced.EVENT_TYPE, ResourceDeleted.EVENT_TYPE),
+    consumes=(ResourceSynced.EVENT_TYPE, ResourceDeleted.EVENT_TYPE, CatchUpRequested.EVENT_TYPE),
     description="Daily usage per deployment, from the inventory's resource history.",
 )

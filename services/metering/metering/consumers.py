@@ -6,9 +6,13 @@ from collections.abc import Callable
 
 from arcadia_core.bus.ports import Subscription
 from arcadia_core.consumers import consume
-from arcadia_core.events import ResourceDeleted, ResourceSynced
+from arcadia_core.events import CatchUpRequested, ResourceDeleted, ResourceSynced
 from metering.adapters.unit_of_work import MeteringUnitOfWork
-from metering.usecases.projection import on_resource_deleted, on_resource_synced
+from metering.usecases.projection import (
+    on_catch_up_requested,
+    on_resource_deleted,
+    on_resource_synced,
+)
 
 SERVICE = "metering"
 
@@ -17,4 +21,5 @@ def subscriptions(uow: Callable[[], MeteringUnitOfWork]) -> list[Subscription]:
     return [
         consume(SERVICE, ResourceSynced, uow=uow, apply=on_resource_synced),
         consume(SERVICE, ResourceDeleted, uow=uow, apply=on_resource_deleted),
+        consume(SERVICE, CatchUpRequested, uow=uow, apply=on_catch_up_requested),
     ]

@@ -158,16 +158,21 @@ class TenantInvoiceIssued(EventPayload):
     issued_at: datetime
 
 
+RESOURCE_TOPICS = ("resource.synced", "resource.deleted")
+
+
 class CatchUpRequested(EventPayload):
-    """A service's projection is new (or was reset) and asks the inventory to republish the
-    current state of every resource through its outbox. The projections' version gates make
-    the replay harmless to everyone else."""
+    """A service's projection is new (or was reset) and asks the producers of `topics` to
+    republish their current state through their outboxes: the inventory every resource
+    (`resource.synced` / `resource.deleted`), metering every metered day (`usage.metered`).
+    The projections' version gates make the replay harmless to everyone else."""
 
     EVENT_TYPE = "catchup.requested"
     SCHEMA_VERSION = 1
 
     service: str
     requested_at: datetime
+    topics: tuple[str, ...] = RESOURCE_TOPICS
 
 
 PAYLOADS: dict[str, type[EventPayload]] = {

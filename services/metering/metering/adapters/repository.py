@@ -30,7 +30,7 @@ from metering.adapters.tables import (
 )
 from metering.domain.billing import BY_KIND, Granularity, KindConfig
 from metering.domain.model import HistoryEntry, MeteredResource, UsageLine
-from metering.domain.plan import Announcement, Key, MeterPlan
+from metering.domain.plan import Announcement, DayTotals, Key, MeterPlan
 from metering.domain.projection import ResourceState
 
 DELETED = "deleted"
@@ -242,6 +242,25 @@ class SqlUsageRepository:
             deployment: (version, {k: Decimal(v) for k, v in totals.items()})
             for deployment, version, totals in rows
         }
+
+    async def all_published(self) -> list[Announcement]:
+        """Every (deployment, day) last published, at its version: what a catch-up re-sends."""
+        rows = await self.session.execute(
+            select(
+                metered_days.c.deployment_id,
+                metered_days.c.tenant_id,
+                metered_days.c.day,
+                metered_days.c.version,
+                metered_days.c.totals,
+            ).order_by(metered_days.c.day, metered_days.c.deployment_id)
+        )
+        return [
+            Announcement(
+                DayTotals(deployment, tenant, day, {k: Decimal(v) for k, v in totals.items()}),
+                version,
+            )
+            for deployment, tenant, day, version, totals in rows
+        ]
 
     async def record_published(self, sent: Sequence[Announcement], now: datetime) -> None:
         if not sent:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from arcadia_core.events import CatchUpRequested, Envelope, ResourceDeleted, ResourceSynced
+from arcadia_core.events import (
+    CatchUpRequested,
+    Envelope,
+    ResourceDeleted,
+    ResourceSynced,
+    UsageMetered,
+)
 from metering.domain.projection import ResourceState, provider_created_at, size_in_gb
 from metering.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -64,3 +70,22 @@ async def request_catch_up(*, uow: UnitOfWorkFactory, clock: Clock) -> bool:
         work.emit(CatchUpRequested(service="metering", requested_at=clock()))
         await work.commit()
     return True
+
+
+async def on_catch_up_requested(work: UnitOfWork, request: CatchUpRequested, _: Envelope) -> None:
+    """A new usage projection (invoicing's) asks for every metered day: re-send each at its
+    current version, which a projection that already holds it ignores."""
+    if UsageMetered.EVENT_TYPE not in request.topics:
+        return
+    work.emit(
+        *(
+            UsageMetered(
+                deployment_id=a.totals.deployment_id,
+                tenant_id=a.totals.tenant_id,
+                day=a.totals.day,
+                version=a.version,
+                totals=a.totals.totals,
+            )
+            for a in await work.usage.all_published()
+        )
+    )

@@ -12,7 +12,13 @@ import httpx
 from sqlalchemy import func, select
 
 from arcadia_core.auth import Principal
-from arcadia_core.events import Envelope, EventPayload, ResourceDeleted, ResourceSynced
+from arcadia_core.events import (
+    CatchUpRequested,
+    Envelope,
+    EventPayload,
+    ResourceDeleted,
+    ResourceSynced,
+)
 from metering import bootstrap
 from metering.adapters import queries
 from metering.adapters.tables import resource_history, resources, usage_records
@@ -266,3 +272,33 @@ async def test_first_start_asks_for_a_catch_up_once(metering: bootstrap.Metering
 
     assert await request_catch_up(uow=metering.uow, clock=metering.clock)
     assert not await request_catch_up(uow=metering.uow, clock=metering.clock)
+
+
+async def test_a_usage_catch_up_re_sends_every_metered_day_at_its_version(
+    metering: bootstrap.Metering, deliver: Deliver, published: Callable[..., Any]
+) -> None:
+    droplet = uuid4()
+    await deliver(synced(droplet, 1))
+    for day in (1, 2):
+        await meter_day(date(2026, 12, day), uow=metering.uow, clock=metering.clock)
+    await deliver(synced(droplet, 2, status="off", seen="2026-12-02T12:00"))
+    await meter_day(date(2026, 12, 2), uow=metering.uow, clock=metering.clock)
+    before = await published()
+    latest = {(e["deployment_id"], e["day"]): e for e in before}
+
+    # a request for resources only is the inventory's business: metering sends nothing
+    await deliver(CatchUpRequested(service="drift", requested_at=at("2026-12-03T00:00")))
+    assert await published() == before
+
+    await deliver(
+        CatchUpRequested(
+            service="invoicing",
+            requested_at=at("2026-12-03T00:00"),
+            topics=("usage.metered",),
+        )
+    )
+    resent = (await published())[len(before) :]
+    assert sorted((e["day"], e["version"], e["totals"]) for e in resent) == sorted(
+        (e["day"], e["version"], e["totals"]) for e in latest.values()
+    )
+    assert {e["day"]: e["version"] for e in resent} == {"2026-12-01": 1, "2026-12-02": 2}
