@@ -21,6 +21,7 @@ from drift.schemas import (
     FieldResult,
     ProvisionedIn,
     ProvisionedOut,
+    Text,
 )
 from drift.usecases.detect import DetectionSummary, detect_all
 from drift.usecases.provisioning import InvalidSpec, record_provisioned
@@ -81,7 +82,7 @@ async def list_drift(
         StatusFilter,
         Query(alias="status", description="open (the inbox), a resolved status, or all"),
     ] = "open",
-    kind: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
+    kind: Annotated[Text | None, Query(max_length=64)] = None,
     resource: UUID | None = None,
     limit: Limit = 100,
     cursor: Annotated[str | None, Query(max_length=512)] = None,

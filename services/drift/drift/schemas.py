@@ -8,10 +8,12 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from drift.usecases.provisioning import storable_text
+
 
 def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("text cannot contain NUL characters")
+    if not storable_text(value):
+        raise ValueError("text must be valid Unicode without NUL characters")
     return value
 
 

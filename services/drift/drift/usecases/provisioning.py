@@ -17,13 +17,24 @@ class InvalidSpec(ValueError):
 MAX_DEPTH = 32
 
 
+def storable_text(value: str) -> bool:
+    """PostgreSQL text holds neither NUL nor lone surrogates (which are not UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_value(value: Any, depth: int = 0) -> None:
     """What PostgreSQL's JSONB cannot store is refused here, as bad input."""
     if depth > MAX_DEPTH:
         raise InvalidSpec(f"a spec nests at most {MAX_DEPTH} levels")
     if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidSpec("a spec's text cannot contain NUL characters")
+        if not storable_text(value):
+            raise InvalidSpec("a spec's text must be valid Unicode without NUL characters")
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidSpec("a spec's numbers must be finite")
@@ -60,7 +71,7 @@ async def record_provisioned(
     resource, and detection compares once the inventory has seen it.
     """
     validate_spec(spec)
-    if kind is not None and ("\x00" in kind or not kind.strip()):
+    if kind is not None and (not storable_text(kind) or not kind.strip()):
         raise InvalidSpec("kind must be a non-empty name")
     async with uow() as work:
         if kind is None:

@@ -15,6 +15,7 @@ from drift.bootstrap import Drift as DriftService
 from drift.domain.model import LiveResource
 
 T0 = datetime(2026, 4, 20, 10, 15, tzinfo=UTC)
+JSON = {"content-type": "application/json"}
 
 
 async def seed(service: DriftService, kind: str, count: int) -> list[str]:
@@ -60,8 +61,12 @@ async def test_bad_input_is_a_4xx(api: httpx.AsyncClient, admin: dict[str, str])
         {"resource_id": rid, "spec": {"a\u0000": 1}},
         {"resource_id": rid, "spec": {"a": 1}, "kind": "\u0000"},
         {"resource_id": rid, "spec": {"a": 1}, "kind": ""},
+        {"resource_id": rid, "spec": {"a": "lone \ud800 surrogate"}},
+        {"resource_id": rid, "spec": {"a": 1}, "kind": "\ud800"},
     ):
-        response = await api.post("/api/v1/provisioned", json=body, headers=admin)
+        response = await api.post(  # json.dumps escapes a lone surrogate as \ud800
+            "/api/v1/provisioned", content=json.dumps(body), headers={**admin, **JSON}
+        )
         assert response.status_code == 422, (body, response.text)
     assert (await api.get("/api/v1/drift?status=nope", headers=admin)).status_code == 422
     assert (await api.get("/api/v1/drift?cursor=@@@", headers=admin)).status_code == 400
