@@ -69,9 +69,14 @@ def cost_lines(lines: Sequence[CsvLine], index: ResourceIndex) -> list[CostLine]
     by_id, by_name, began = index.by_id, index.by_name, index.mirror_began
     result: list[CostLine] = []
     append = result.append
+    targets: dict[tuple[str, str, str], tuple[str, str] | None] = {}
     for line in lines:
         kind = derive(line.product, line.description)
-        named = aim(kind, line.description, line.group_description)
+        key = (kind, line.description, line.group_description)
+        if key in targets:
+            named = targets[key]
+        else:
+            named = targets[key] = aim(kind, line.description, line.group_description)
         resource: ResourceRef | None = None
         method = NONE
         if named is not None:

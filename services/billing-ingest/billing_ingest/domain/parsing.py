@@ -63,6 +63,16 @@ class AmountError(ValueError):
 
 def parse_cents(text: str) -> int:
     """'12.34', '$12.34', '-$1.00', '$-1.00', '$1,234.50' → integer cents (half-up past 2 dp)."""
+    body = text[1:] if text[:1] == "$" else text
+    whole_part, dot, fraction_part = body.partition(".")
+    if dot and body.isascii() and whole_part.isdigit() and fraction_part.isdigit():
+        if len(fraction_part) != 2:
+            return parse_cents_slow(text)
+        return int(whole_part) * 100 + int(fraction_part)  # the common case: $12.34
+    return parse_cents_slow(text)
+
+
+def parse_cents_slow(text: str) -> int:
     match = _AMOUNT.match(text.strip())
     if match is None or (match.group(1) and match.group(2)):
         raise AmountError(f"not a dollar amount: {text!r}")
