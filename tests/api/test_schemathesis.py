@@ -223,3 +223,18 @@ async def test_the_measured_causes_of_500_answer_4xx_and_poison_nothing(
             assert good.status_code == 200, (path, params, good.text)
         control = await client.get("/api/v1/inventory/%01", headers=admin)
         assert control.status_code == 400
+
+        # every kind and status the inventory holds is one its filters accept
+        held = (
+            await client.get(
+                "/api/v1/inventory", params={"limit": 500, "include_deleted": True}, headers=admin
+            )
+        ).json()["items"]
+        for field, param in (("kind", "kind"), ("status", "status")):
+            for value in sorted({r[field] for r in held if r[field] is not None}):
+                found = await client.get(
+                    "/api/v1/inventory",
+                    params={param: value, "include_deleted": True, "limit": 1},
+                    headers=admin,
+                )
+                assert found.status_code == 200 and found.json()["items"], (param, value)
