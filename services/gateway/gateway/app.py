@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arcadia_core.auth import current_principal
 from arcadia_core.http import (
@@ -78,10 +79,39 @@ def upstream_clients(
     return clients
 
 
-def request_id(request: Request) -> str:
+def request_id(sent: str) -> str:
     """The caller's X-Request-Id when it is a sane token, else a new one."""
-    sent = request.headers.get(REQUEST_ID, "")
     return sent if _REQUEST_ID_SHAPE.match(sent) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Every request carries exactly one sane X-Request-Id from here on (the caller's, or a new
+    one written into the request itself, so every layer and every service sees the same), and
+    every response carries it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = REQUEST_ID.encode()
+        sent = [v for k, v in scope["headers"] if k.lower() == raw]
+        rid = request_id(sent[0].decode("latin-1") if len(sent) == 1 else "")
+        value = rid.encode()
+        scope = dict(scope)
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != raw] + [
+            (raw, value)
+        ]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != raw]
+                message = {**message, "headers": [*headers, (raw, value)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def _location(value: str, upstream: httpx.URL) -> str | None:
@@ -141,13 +171,7 @@ def create_app(
         "paths": {},
     }
 
-    @app.middleware("http")
-    async def request_ids(request: Request, call_next: Any) -> Response:
-        rid = request_id(request)
-        request.state.request_id = rid
-        response: Response = await call_next(request)
-        response.headers[REQUEST_ID] = rid
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:
@@ -195,7 +219,7 @@ def create_app(
             return problem(404, "no such route")
         client = upstreams[service]
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        headers[REQUEST_ID] = request.state.request_id
+        headers[REQUEST_ID] = request.headers[REQUEST_ID]  # set by RequestIdMiddleware
         try:
             url = httpx.URL(path=encoded(normalized), query=request.scope.get("query_string", b""))
         except httpx.InvalidURL:

@@ -163,6 +163,10 @@ async def test_a_request_id_is_generated_when_missing_or_unusable(
         response = await gateway.get("/api/v1/inventory", headers=admin_header() | sent)
         generated = response.headers["x-request-id"]
         assert len(generated) == 32 and generated == response.json()["request_id"]
+    twice = [("X-Request-Id", "a"), ("X-Request-Id", "b")]
+    response = await gateway.get("/api/v1/inventory", headers=[*admin_header().items(), *twice])
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+    assert len(response.headers["x-request-id"]) == 32
     refused = await gateway.get("/api/v1/inventory")
     assert len(refused.headers["x-request-id"]) == 32
 
