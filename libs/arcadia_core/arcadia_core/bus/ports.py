@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from arcadia_core.events import Envelope
 
 Handler = Callable[[Envelope], Awaitable[None]]
+# applies several events in one transaction; raises if any fails (the bus then handles each
+# event alone with `handler`, so one bad event never takes the others with it)
+BatchHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +21,7 @@ class Subscription:
     service: str
     event_type: str
     handler: Handler
+    batch: BatchHandler | None = None
 
     @property
     def queue(self) -> str:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -33,7 +35,6 @@ import aio_pika
 from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.rabbit import Channel, RabbitBroker
-from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.message import RabbitMessage as IncomingRabbitMessage
 from faststream.specification import AsyncAPI
 from pamqp.commands import Basic
@@ -41,7 +42,7 @@ from pydantic import BaseModel, ValidationError, WithJsonSchema, create_model
 
 from arcadia_core.bus.errors import Unprocessable
 from arcadia_core.bus.metrics import CONSUMER_FAILURES, DLQ_DEPTH
-from arcadia_core.bus.ports import Subscription
+from arcadia_core.bus.ports import BatchHandler, Subscription
 from arcadia_core.bus.retry import (
     RetryPolicy,
     TransientFailure,
@@ -83,6 +84,7 @@ class RabbitBus:
         retry: RetryPolicy = RetryPolicy(),
         publish_timeout: float = 10.0,
         graceful_timeout: float = 15.0,
+        batch_size: int = 100,
     ) -> None:
         self.service = service
         self.max_in_flight = 256  # publishes awaiting their confirm at once (for the relay)
@@ -96,11 +98,20 @@ class RabbitBus:
             ack_policy=AckPolicy.REJECT_ON_ERROR,
             graceful_timeout=graceful_timeout,
             app_id=service or None,
+            # FastStream logs every message it handles at this level: not at INFO in production
+            log_level=logging.DEBUG,
         )
         self._events = events_exchange(namespace)
         self._dlx = dead_letter_exchange(namespace)
         self._subscriptions: dict[str, Subscription] = {}
+        self._batchers: dict[str, _Batcher] = {}
+        self._batch_size = batch_size
         self._started = False
+        self._publisher: (
+            tuple[aio_pika.abc.AbstractConnection, aio_pika.abc.AbstractExchange] | None
+        ) = None
+        self._publisher_lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def declared_queues(self) -> tuple[str, ...]:
@@ -116,23 +127,60 @@ class RabbitBus:
         )
 
     async def publish(self, envelope: Envelope) -> None:
-        async with asyncio.timeout(self._publish_timeout):
-            confirmation = await self._publish(envelope)
+        """Publish persistent and wait for the broker's confirm, `publish_timeout` at most.
+
+        Publishing has a connection of its own (RabbitMQ blocks a publishing connection under
+        a resource alarm, and consumers' acks must not wait behind it); many publishes may
+        await their confirms on it at once.
+        """
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                exchange = await self._publisher_exchange()
+                confirmation = await exchange.publish(
+                    aio_pika.Message(
+                        envelope.model_dump_json().encode(),
+                        content_type="application/json",
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        message_id=str(envelope.id),
+                        correlation_id=str(envelope.correlation_id or envelope.id),
+                        type=envelope.type,
+                        timestamp=envelope.occurred_at,
+                        app_id=self.service or None,
+                    ),
+                    routing_key=envelope.type,
+                    # no queue bound yet is normal for an event: the broker confirms and drops it
+                    mandatory=False,
+                )
+        except Exception:
+            self._reset_publisher()  # a timed-out or broken connection is not reused
+            raise
         _ensure_confirmed(confirmation, f"{envelope.type} {envelope.id}")
 
-    async def _publish(self, envelope: Envelope) -> Any:
-        return await self._broker.publish(
-            envelope.model_dump(mode="json"),
-            exchange=self._events,
-            routing_key=envelope.type,
-            persist=True,
-            # no queue bound yet is normal for an event: the broker confirms and drops it
-            mandatory=False,
-            message_id=str(envelope.id),
-            correlation_id=str(envelope.correlation_id or envelope.id),
-            message_type=envelope.type,
-            timestamp=envelope.occurred_at,
-        )
+    async def _publisher_exchange(self) -> aio_pika.abc.AbstractExchange:
+        if self._publisher is None:
+            async with self._publisher_lock:
+                if self._publisher is None:
+                    connection = await aio_pika.connect(
+                        self._url,
+                        client_properties={"connection_name": f"{self.service} publisher"},
+                    )
+                    try:
+                        channel = await connection.channel(publisher_confirms=True)
+                        exchange = await channel.get_exchange(self._events.name, ensure=False)
+                    except BaseException:
+                        await connection.close()
+                        raise
+                    self._publisher = (connection, exchange)
+        return self._publisher[1]
+
+    def _reset_publisher(self) -> None:
+        if self._publisher is None:
+            return
+        connection, _ = self._publisher
+        self._publisher = None
+        task = asyncio.get_running_loop().create_task(_close_quietly(connection))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def subscribe(self, subscription: Subscription) -> None:
         if self._started:
@@ -141,6 +189,8 @@ class RabbitBus:
         if queue.name in self._subscriptions:
             raise ValueError(f"queue {queue.name} already has a handler")
         self._subscriptions[queue.name] = subscription
+        if subscription.batch is not None and self._batch_size > 1:
+            self._batchers[queue.name] = _Batcher(subscription.batch, self._batch_size)
         self._broker.subscriber(
             queue,
             self._events,
@@ -174,6 +224,8 @@ class RabbitBus:
             self._namespace,
             {s.queue: s.event_type for s in self._subscriptions.values()},
         )
+        for batcher in self._batchers.values():
+            batcher.start()
         await self._broker.connect()
         await self._broker.start()
         self._started = True
@@ -181,6 +233,11 @@ class RabbitBus:
     async def stop(self) -> None:
         """Stop consuming, wait up to `graceful_timeout` for running handlers, disconnect."""
         await self._broker.stop()
+        for batcher in self._batchers.values():
+            await batcher.stop()
+        self._reset_publisher()
+        for task in list(self._closing):
+            await task
 
     async def delete_topology(self) -> None:
         """Delete this bus's queues and its namespace's exchanges (for tests)."""
@@ -196,17 +253,23 @@ class RabbitBus:
 
     def _consumer(
         self, subscription: Subscription
-    ) -> Callable[[bytes, IncomingRabbitMessage], Awaitable[None]]:
+    ) -> Callable[[bytes], Awaitable[None]]:
         queue = queue_name(self._namespace, subscription)
         retry_queue = retry_queue_name(self._namespace, subscription)
 
-        async def consume(body: _RawEnvelope, message: RabbitMessage) -> None:
+        async def consume(body: _RawEnvelope) -> None:
+            # the message comes from the decoder: asking FastStream's dependency injection for
+            # it costs a worker-thread round trip per message
+            message = _current_message.get()
             try:
                 envelope = Envelope.model_validate_json(body)
             except ValidationError as exc:
                 CONSUMER_FAILURES.labels(queue, "poison").inc()
                 await self._dead_letter(message, queue, exc)
                 return
+            batcher = self._batchers.get(queue)
+            if batcher is not None and await batcher.submit(envelope):
+                return  # applied with others in one transaction
             try:
                 await call_with_retry(subscription.handler, envelope, self._retry, queue=queue)
             except TransientFailure as exc:
@@ -299,6 +362,70 @@ class RabbitBus:
             await message.nack(requeue=True)
 
 
+class _Batcher:
+    """Groups the deliveries waiting on one queue into batches for its `BatchHandler`.
+
+    `submit` answers True once the envelope was applied in a batch that committed, and False
+    when it is to be handled alone (it came alone, or its batch failed: the per-message path
+    then sorts poison from transient errors, so one bad event never takes the others along).
+    The delivery is acked by the caller only after that, so nothing is acked uncommitted.
+    """
+
+    def __init__(self, handler: BatchHandler, size: int, workers: int = 4) -> None:
+        self._handler = handler
+        self._size = size
+        self._workers = workers
+        self._waiting: asyncio.Queue[tuple[Envelope, asyncio.Future[bool]]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        while not self._waiting.empty():
+            _, done = self._waiting.get_nowait()
+            if not done.done():
+                done.set_result(False)
+
+    async def submit(self, envelope: Envelope) -> bool:
+        if not self._tasks:
+            return False
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._waiting.put((envelope, done))
+        return await done
+
+    async def _work(self) -> None:
+        while True:
+            batch = [await self._waiting.get()]
+            while len(batch) < self._size and not self._waiting.empty():
+                batch.append(self._waiting.get_nowait())
+            applied = False
+            if len(batch) > 1:
+                try:
+                    await self._handler([envelope for envelope, _ in batch])
+                    applied = True
+                except Exception as exc:
+                    logger.debug("batch of %d failed (%s); one by one", len(batch), exc)
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(applied)
+
+
+async def _close_quietly(connection: aio_pika.abc.AbstractConnection) -> None:
+    try:
+        async with asyncio.timeout(5):
+            await connection.close()
+    except Exception as exc:  # a connection that broke is closed as far as we care
+        logger.debug("closing a publisher connection: %s", exc)
+
+
 def _int_header(value: object) -> int:
     try:
         return int(value)  # type: ignore[call-overload,no-any-return]
@@ -315,7 +442,12 @@ def asyncapi_schema(bus: RabbitBus, *, version: str = "1.0.0") -> dict[str, Any]
     return document
 
 
+_current_message: ContextVar[IncomingRabbitMessage] = ContextVar("arcadia_rabbit_message")
+
+
 async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    assert isinstance(message, IncomingRabbitMessage)
+    _current_message.set(message)
     return message.body
 
 
