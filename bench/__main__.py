@@ -202,6 +202,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     asyncio.run(run(args.droplets, Console()))
+    from bench import pipeline
+
+    asyncio.run(pipeline.run(Console()))
     from bench import metering
 
     asyncio.run(metering.run(Console()))
