@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -601,3 +602,49 @@ async def test_a_database_outage_under_a_consumer_dead_letters_nothing(
         await bus.stop()
         await bus.delete_topology()
         await engine.dispose()
+
+
+async def test_waiting_deliveries_are_applied_in_batches_and_a_poison_one_alone(
+    amqp_url: str,
+    amqp_namespace: str,
+    amqp: AbstractChannel,
+    buses: Callable[..., RabbitBus],
+    messaging_db: Any,
+    new_envelope: Callable[..., Envelope],
+) -> None:
+    async def apply(work: Work, payload: Thing, envelope: Envelope) -> None:
+        if payload.n == 7:
+            raise Unprocessable("thing 7 is unknown here")
+        await work.session.execute(messaging_db.applied.insert().values(event_id=envelope.id))
+
+    subscription = consume(
+        "test",
+        Thing,
+        uow=lambda: Work(
+            messaging_db.sessions, outbox=messaging_db.outbox, inbox=messaging_db.inbox
+        ),
+        apply=apply,
+    )
+    assert subscription.batch is not None
+    batch_sizes: list[int] = []
+    inner = subscription.batch
+
+    async def counting(envelopes: Any) -> None:
+        batch_sizes.append(len(envelopes))
+        await inner(envelopes)
+
+    await declare_topology(amqp_url, amqp_namespace, {QUEUE: "thing.happened"})
+    producer = buses()
+    await producer.start()
+    envelopes = [new_envelope(n=i) for i in range(40)]
+    for envelope in envelopes:  # all waiting before the consumer starts
+        await producer.publish(envelope)
+    consumer = buses()
+    consumer.subscribe(dataclasses.replace(subscription, batch=counting))
+    await consumer.start()
+    await wait_for_count(messaging_db.applied_count, 39, 15)
+    [message] = await take(amqp, f"{amqp_namespace}{QUEUE}.dlq")
+    assert message.headers["x-error"] == "Unprocessable: thing 7 is unknown here"
+    assert max(batch_sizes) > 1  # batches did form
+    assert await messaging_db.applied_count() == 39
+    assert await messaging_db.inbox_count() == 39
