@@ -29,6 +29,8 @@ from arcadia_core.auth import Principal, mint_token
 from arcadia_core.settings import ArcadiaSettings
 
 if TYPE_CHECKING:
+    from arcadia.allinone import Services
+    from arcadia.demo import DemoFacts
     from inventory.bootstrap import Inventory
 
 
@@ -121,20 +123,54 @@ async def run_all_in_one(
     async with started(services) as running:
         if initial_sync:
             await run_sync(cast("Inventory", running["inventory"]), None, console)
-        settings = running.settings
-        token = mint_token(
-            Principal.platform_admin(), secret=settings.jwt_secret, audience=settings.jwt_audience
-        )
-        base = f"http://{host}:{port}"
-        console.print(f"\nPlatform-admin token (12 h):\n{token}\n", soft_wrap=True)
-        console.print("List the inventory:", soft_wrap=True)
-        console.print(
-            f"curl -s -H 'Authorization: Bearer {token}' '{base}/api/v1/inventory?kind=droplet'",
-            soft_wrap=True,
-            markup=False,
-        )
-        console.print(f"\nAPI docs: {base}/docs   Stop with Ctrl-C.\n")
+        facts = None
+        if initial_sync and running.sandboxed and scenario == "seeds":
+            from arcadia import demo
+
+            facts = await demo.tell(running, console)
+        _banner(running, host, port, facts, console)
         await _serve(gateway_app(running), host, port)
+
+
+def _banner(
+    services: Services, host: str, port: int, facts: DemoFacts | None, console: Console
+) -> None:
+    settings = services.settings
+
+    def token(principal: Principal) -> str:
+        return mint_token(principal, secret=settings.jwt_secret, audience=settings.jwt_audience)
+
+    def curl(bearer: str, path: str) -> None:
+        # never wrapped or cropped: the line must paste into a shell whole
+        console.print(
+            f"  curl -s -H 'Authorization: Bearer {bearer}' '{base}/api/v1{path}'",
+            soft_wrap=True,
+            crop=False,
+            markup=False,
+            highlight=False,
+        )
+
+    base = f"http://{host}:{port}"
+    admin = token(Principal.platform_admin())
+    console.print(f"\nPlatform-admin token (12 h):\n{admin}\n", soft_wrap=True, crop=False)
+    console.print("The inventory:", soft_wrap=True)
+    curl(admin, "/inventory?kind=droplet")
+    if facts is not None:
+        tenant = token(Principal.tenant(facts.tenant_id))
+        console.print(
+            f"\nTenant token for the demo tenant {facts.tenant_id} (12 h):\n{tenant}\n",
+            soft_wrap=True,
+            crop=False,
+        )
+        if facts.provider_invoice:
+            console.print("DigitalOcean's April 2026 invoice, matched line by line (admin):")
+            curl(admin, f"/billing/invoices/{facts.provider_invoice}")
+        if facts.tenant_invoice:
+            console.print("The tenant's April 2026 invoice, as the tenant sees it:")
+            curl(tenant, f"/invoices/{facts.tenant_invoice}")
+        console.print("What the tenant sees of the inventory (only its own):")
+        curl(tenant, "/inventory")
+    console.print(f"\nAPI docs: {base}/docs   Stop with Ctrl-C.\n")
 
 
 async def serve_one(
