@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -397,7 +398,13 @@ async def test_poison_goes_to_the_dlq_at_once_with_its_reason(
     bus.subscribe(Subscription("test", "thing.happened", unknown_resource))
     await bus.start()
     await bus.publish(new_envelope())
-    [message] = await take(amqp, f"{amqp_namespace}{QUEUE}.dlq")
+    dlq = f"{amqp_namespace}{QUEUE}.dlq"
+    await wait_for_count(lambda: ready_count(amqp, dlq), 1, 10)
+    assert await bus.refresh_dlq_depths() == {dlq: 1}
+    assert REGISTRY.get_sample_value("arcadia_dlq_depth", {"queue": dlq}) == 1
+    failures = {"queue": f"{amqp_namespace}{QUEUE}", "outcome": "poison"}
+    assert REGISTRY.get_sample_value("arcadia_consumer_failures_total", failures) == 1
+    [message] = await take(amqp, dlq)
     assert message.headers["x-error"] == "Unprocessable: resource 7 is unknown to this service"
     assert len(calls) == 1
 

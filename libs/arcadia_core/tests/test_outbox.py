@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
+from prometheus_client import REGISTRY
 from sqlalchemy import func, inspect, select, text, update
 
 from arcadia_core.bus import InProcessBus, RetryPolicy, Subscription
@@ -360,6 +361,8 @@ async def test_broker_outage_stops_the_pass_counts_no_attempt_and_logs_once(
             pass
     assert len(publisher.sent) == 300
     assert not relay.in_outage
+    status = await relay.status()
+    assert (status.pending, status.oldest_unsent_age) == (0, 0)
     assert [r.getMessage() for r in caplog.records][1].endswith("s") and "again" in (
         caplog.records[1].getMessage()
     )
@@ -381,6 +384,12 @@ async def test_poison_row_is_parked_and_the_rows_after_it_flow(
     relay = OutboxRelay(
         messaging_db.engine, messaging_db.outbox, publisher, max_attempts=3, max_backoff=0.01
     )
+    failures_before = (
+        REGISTRY.get_sample_value(
+            "arcadia_outbox_publish_failures_total", {"schema": "messaging_test", "kind": "row"}
+        )
+        or 0
+    )
     assert await relay.relay_once() == 2
     for _ in range(2):
         await asyncio.sleep(0.02)
@@ -400,6 +409,13 @@ async def test_poison_row_is_parked_and_the_rows_after_it_flow(
     assert parked[1].last_error is not None and "unreadable envelope" in parked[1].last_error
     status = await relay.status()
     assert (status.pending, status.parked) == (0, 2)
+    labels = {"schema": "messaging_test"}
+    assert REGISTRY.get_sample_value("arcadia_outbox_parked", labels) == 2
+    assert REGISTRY.get_sample_value("arcadia_outbox_pending", labels) == 0
+    row_failures = {**labels, "kind": "row"}
+    assert REGISTRY.get_sample_value("arcadia_outbox_publish_failures_total", row_failures) == (
+        failures_before + 3
+    )
 
     publisher.failing.clear()
     assert await relay.retry_parked([parked[0].id]) == 1

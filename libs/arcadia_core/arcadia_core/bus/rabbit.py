@@ -85,6 +85,7 @@ class RabbitBus:
         publish_timeout: float = 10.0,
         graceful_timeout: float = 15.0,
         batch_size: int = 100,
+        dlq_poll_interval: float = 30.0,
     ) -> None:
         self.service = service
         self.max_in_flight = 256  # publishes awaiting their confirm at once (for the relay)
@@ -106,6 +107,8 @@ class RabbitBus:
         self._subscriptions: dict[str, Subscription] = {}
         self._batchers: dict[str, _Batcher] = {}
         self._batch_size = batch_size
+        self._dlq_poll_interval = dlq_poll_interval
+        self._dlq_watch: asyncio.Task[None] | None = None
         self._started = False
         self._publisher: (
             tuple[aio_pika.abc.AbstractConnection, aio_pika.abc.AbstractExchange] | None
@@ -173,6 +176,31 @@ class RabbitBus:
                     self._publisher = (connection, exchange)
         return self._publisher[1]
 
+    async def refresh_dlq_depths(self) -> dict[str, int]:
+        """Read the depth of this bus's DLQs into `arcadia_dlq_depth`; also returns them."""
+        await self._publisher_exchange()
+        assert self._publisher is not None
+        channel = await self._publisher[0].channel()
+        depths: dict[str, int] = {}
+        try:
+            for subscription in self._subscriptions.values():
+                name = dead_letter_queue(self._namespace, subscription).name
+                declared = await channel.declare_queue(name, passive=True)
+                depths[name] = int(declared.declaration_result.message_count or 0)
+                DLQ_DEPTH.labels(name).set(depths[name])
+        finally:
+            with suppress(Exception):
+                await channel.close()
+        return depths
+
+    async def _watch_dlqs(self) -> None:
+        while True:
+            try:
+                await self.refresh_dlq_depths()
+            except Exception as exc:
+                logger.debug("DLQ depths not read: %s", exc)
+            await asyncio.sleep(self._dlq_poll_interval)
+
     def _reset_publisher(self) -> None:
         if self._publisher is None:
             return
@@ -228,10 +256,17 @@ class RabbitBus:
             batcher.start()
         await self._broker.connect()
         await self._broker.start()
+        if self._subscriptions and self._dlq_poll_interval > 0:
+            self._dlq_watch = asyncio.create_task(self._watch_dlqs())
         self._started = True
 
     async def stop(self) -> None:
         """Stop consuming, wait up to `graceful_timeout` for running handlers, disconnect."""
+        if self._dlq_watch is not None:
+            self._dlq_watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._dlq_watch
+            self._dlq_watch = None
         await self._broker.stop()
         for batcher in self._batchers.values():
             await batcher.stop()
@@ -251,9 +286,7 @@ class RabbitBus:
             for exchange in (self._events, self._dlx):
                 await channel.exchange_delete(exchange.name)
 
-    def _consumer(
-        self, subscription: Subscription
-    ) -> Callable[[bytes], Awaitable[None]]:
+    def _consumer(self, subscription: Subscription) -> Callable[[bytes], Awaitable[None]]:
         queue = queue_name(self._namespace, subscription)
         retry_queue = retry_queue_name(self._namespace, subscription)
 
