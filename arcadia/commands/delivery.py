@@ -338,7 +338,8 @@ async def _replay_in_process(name: str, queue: str, wanted: list[str] | None) ->
     from arcadia_core.bus.errors import describe_error
     from arcadia_core.db import service_metadata
 
-    async with one_shot(name) as service:
+    # replaying calls no provider: the sandbox stands in when no DigitalOcean token is set
+    async with one_shot(name, sandbox=True) as service:
         handlers = {s.queue: s.handler for s in service.subscriptions()}
         handler = handlers.get(queue)
         if handler is None:
