@@ -111,6 +111,15 @@ async def started(services: Services, *, run_jobs: bool = True) -> AsyncIterator
     in reverse order, so nothing is handed work by a service already stopped."""
     started_names: list[str] = []
     try:
+        settings = services.settings
+        if settings.amqp_url:
+            # every known consumer queue, not only this process's: events for a service
+            # that is not running yet are kept for it
+            from arcadia_core.bus.topology import declare_topology
+
+            await declare_topology(
+                settings.amqp_url, settings.amqp_namespace, registry.consumer_queues()
+            )
         await services.bus.start()
         for name, service in services.running.items():
             await service.start(run_jobs=run_jobs)
