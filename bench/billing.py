@@ -30,8 +30,14 @@ from arcadia_core.bus.inprocess import InProcessBus
 from arcadia_core.db import asyncpg_dsn
 from arcadia_core.gc_pause import collector_paused
 from billing_ingest import bootstrap
+from billing_ingest.adapters.invoice_csv import read_document
 from billing_ingest.config import BillingSettings
-from billing_ingest.domain.model import InvoiceListing, InvoiceSummary, ProviderItem
+from billing_ingest.domain.model import (
+    InvoiceDocument,
+    InvoiceListing,
+    InvoiceSummary,
+    ProviderItem,
+)
 from billing_ingest.usecases.ingest import ingest_invoice
 from billing_ingest.usecases.records import refresh_history
 from do_api import RateBudget
@@ -56,8 +62,8 @@ class _Fetched:
     def __init__(self, text: str, items: list[ProviderItem], summary: InvoiceSummary) -> None:
         self.text, self.items, self.summary = text, items, summary
 
-    async def invoice_csv(self, invoice_uuid: str) -> str:
-        return self.text
+    async def invoice_document(self, invoice_uuid: str) -> InvoiceDocument:
+        return read_document(self.text)  # parsing stays inside the measured ingest
 
     async def invoice_items(self, invoice_uuid: str) -> list[ProviderItem]:
         return self.items

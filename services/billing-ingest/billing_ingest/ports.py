@@ -13,6 +13,7 @@ from billing_ingest.domain.model import (
     BalanceSnapshot,
     CostLine,
     HistoryEntry,
+    InvoiceDocument,
     InvoiceHeader,
     InvoiceListing,
     InvoiceStats,
@@ -34,7 +35,9 @@ class BillingProvider(Protocol):
 
     async def invoices(self) -> InvoiceListing: ...
 
-    async def invoice_csv(self, invoice_uuid: str) -> str: ...
+    async def invoice_document(self, invoice_uuid: str) -> InvoiceDocument:
+        """The invoice's line set of record (its CSV, read). Raises `InvoiceUnavailable` when
+        the provider has none and `InvoiceFormatError` when the file cannot be read."""
 
     async def invoice_items(self, invoice_uuid: str) -> list[ProviderItem]: ...
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from billing_ingest.adapters.invoice_csv import AmountError, parse_cents, read_document
 from billing_ingest.domain.model import (
     BalanceSnapshot,
     HistoryEntry,
+    InvoiceDocument,
     InvoiceHeader,
     InvoiceListing,
     InvoiceSummary,
+    InvoiceUnavailable,
     ProviderItem,
 )
-from billing_ingest.domain.parsing import AmountError, parse_cents
 from billing_ingest.domain.plan import period_of
-from do_api import DigitalOceanClient, InvalidResponse
+from do_api import DigitalOceanClient, InvalidResponse, NotFound
 from do_api.paging import MAX_PER_PAGE, next_page_query, page_items
 
 Json = dict[str, Any]
@@ -102,7 +104,16 @@ class DigitalOceanBilling:
         raise InvalidResponse(200, "invalid_response", f"{path}: too many pages")
 
     async def invoice_csv(self, invoice_uuid: str) -> str:
-        return await self.client.get_text(f"{BASE}/invoices/{invoice_uuid}/csv")
+        """The invoice's CSV as DigitalOcean sends it."""
+        try:
+            return await self.client.get_text(f"{BASE}/invoices/{invoice_uuid}/csv")
+        except NotFound as exc:
+            raise InvoiceUnavailable(
+                f"DigitalOcean has no CSV for invoice {invoice_uuid} (404)"
+            ) from exc
+
+    async def invoice_document(self, invoice_uuid: str) -> InvoiceDocument:
+        return read_document(await self.invoice_csv(invoice_uuid))
 
     async def invoice_items(self, invoice_uuid: str) -> list[ProviderItem]:
         path = f"{BASE}/invoices/{invoice_uuid}"

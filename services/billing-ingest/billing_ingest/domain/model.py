@@ -83,6 +83,25 @@ class ProviderItem:
     resource_uuid: str | None
 
 
+class InvoiceFormatError(ValueError):
+    """An invoice file cannot be read; `line` (1-based, the header is line 1) and `field` (as
+    the file names it) say where, so that a person can act on it."""
+
+    def __init__(self, message: str, *, line: int | None = None, field: str | None = None):
+        self.line = line
+        self.field = field
+        where = []
+        if line is not None:
+            where.append(f"line {line}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class InvoiceUnavailable(LookupError):
+    """The provider has no line set for this invoice."""
+
+
 @dataclass(slots=True)
 class CsvLine:
     """One parsed row of the invoice CSV (the line set of record)."""
@@ -99,6 +118,15 @@ class CsvLine:
     category: str | None
     resource_id: str | None = None
     resource_uuid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDocument:
+    """An invoice's line set of record, read from the provider's file, and the file's digest
+    (a re-ingest of an unchanged file changes nothing)."""
+
+    lines: list[CsvLine]
+    digest: str
 
 
 @dataclass(frozen=True, slots=True)

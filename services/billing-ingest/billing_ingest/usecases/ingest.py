@@ -1,9 +1,9 @@
-"""Ingest one invoice: fetch, parse, match, replace its cost lines in one transaction.
+"""Ingest one invoice: fetch its line set, match, replace its cost lines in one transaction.
 
-Fetching and parsing touch no database. A file that cannot be read marks the invoice `failed`
-with a reason naming the line and the field, writes no lines, and raises nothing (retrying the
-same file cannot help; the daily run tries again, and succeeds once the file is fixed). A
-network failure raises, so the job retries it.
+Fetching (the provider adapter reads and parses the file) touches no database. A file that
+cannot be read marks the invoice `failed` with a reason naming the line and the field, writes
+no lines, and raises nothing (retrying the same file cannot help; the daily run tries again,
+and succeeds once the file is fixed). A network failure raises, so the job retries it.
 
 The apply step takes the matching lock, so a resource reaching the projection at the same
 moment either is in the index here or finds these lines waiting when it applies.
@@ -11,17 +11,20 @@ moment either is in the index here or finds these lines waiting when it applies.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
 from billing_ingest.domain.matching import ResourceIndex, cost_lines
-from billing_ingest.domain.model import FAILED, INGESTED, TAX
-from billing_ingest.domain.parsing import InvoiceFormatError, parse_invoice_csv
+from billing_ingest.domain.model import (
+    FAILED,
+    INGESTED,
+    TAX,
+    InvoiceFormatError,
+    InvoiceUnavailable,
+)
 from billing_ingest.domain.plan import attach_provider_ids, ingested_event, reconcile, stats_of
 from billing_ingest.ports import BillingProvider, Clock, UnitOfWorkFactory
 from billing_ingest.usecases.records import PUSH_JOB
-from do_api import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +64,15 @@ async def ingest_invoice(
         return IngestOutcome(invoice_uuid, SKIPPED, header["line_count"], header["matched_count"])
 
     try:
-        text = await provider.invoice_csv(invoice_uuid)
-    except NotFound:
-        return await _fail(
-            invoice_uuid, "DigitalOcean has no CSV for this invoice (404)", uow, clock
-        )
-    try:
-        parsed = parse_invoice_csv(text)
+        document = await provider.invoice_document(invoice_uuid)
+    except InvoiceUnavailable as exc:
+        return await _fail(invoice_uuid, str(exc), uow, clock)
     except InvoiceFormatError as exc:
         return await _fail(invoice_uuid, f"the invoice CSV cannot be read: {exc}", uow, clock)
+    parsed, digest = document.lines, document.digest
     items = await provider.invoice_items(invoice_uuid)
     summary = await provider.invoice_summary(invoice_uuid)
     attach_provider_ids(parsed, items)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     async with uow() as work:
         await work.lock_matching()

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from billing_ingest.domain.parsing import (
+from billing_ingest.adapters.invoice_csv import (
     AmountError,
-    InvoiceFormatError,
     parse_cents,
     parse_csv_time,
     parse_invoice_csv,
 )
+from billing_ingest.domain.model import InvoiceFormatError
 
 HEADER = "product,group_description,description,hours,start,end,USD,project_name,category"
 ROW = (
@@ -117,7 +117,7 @@ BROKEN = {
         1,
         None,
     ),
-    "bad amount": (f"{HEADER}\n{ROW.replace('$12.00', '$12.0x')}\n", 2, "usd"),
+    "bad amount": (f"{HEADER}\n{ROW.replace('$12.00', '$12.0x')}\n", 2, "USD"),
     "bad date": (
         f"{HEADER}\n{ROW}\n{ROW.replace('2024-06-01 00:00:00', '2024-13-45 99:00:00')}\n",
         3,

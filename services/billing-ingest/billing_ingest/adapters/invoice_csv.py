@@ -1,4 +1,5 @@
-"""Reading DigitalOcean's billing wire formats: invoice CSVs, dollar amounts, dates.
+"""Reading DigitalOcean's billing wire formats: invoice CSVs, dollar amounts, dates. This is
+an adapter: what leaves it are domain types (`CsvLine`, `InvoiceDocument`), never a CSV row.
 
 The CSV is read by header name, so column order does not matter. Both formats are accepted:
 the current 9 columns and the older 8 without `category`. `USD` values may carry a `$`, a
@@ -11,6 +12,7 @@ field, so that a person can fix it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Iterable
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from billing_ingest.domain.model import CsvLine
+from billing_ingest.domain.model import CsvLine, InvoiceDocument, InvoiceFormatError
 
 # column (as normalized) → our field; aliases for spaced headers ("group description")
 COLUMNS = {
@@ -39,22 +41,15 @@ COLUMNS = {
 REQUIRED = ("product", "description", "hours", "start", "end", "usd")
 SHOWN = {"usd": "USD"}  # how a field is named in messages, as the file names it
 
+
+def _error(
+    message: str, *, line: int | None = None, field: str | None = None
+) -> InvoiceFormatError:
+    return InvoiceFormatError(message, line=line, field=SHOWN.get(field, field) if field else None)
+
+
 _AMOUNT = re.compile(r"^(-)?\s*\$?\s*(-)?((?:\d{1,3}(?:,\d{3})+)|\d+)(?:\.(\d+))?$")
 _CSV_DATE = "%Y-%m-%d %H:%M:%S %z"
-
-
-class InvoiceFormatError(ValueError):
-    """The file cannot be read; `line` (1-based, the header is line 1) and `field` say where."""
-
-    def __init__(self, message: str, *, line: int | None = None, field: str | None = None):
-        self.line = line
-        self.field = field
-        where = []
-        if line is not None:
-            where.append(f"line {line}")
-        if field is not None:
-            where.append(f"field {SHOWN.get(field, field)!r}")
-        super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
 class AmountError(ValueError):
@@ -110,12 +105,12 @@ def parse_invoice_csv(text: str) -> list[CsvLine]:
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        raise InvoiceFormatError("the file is empty: not even a header row")
+        raise _error("the file is empty: not even a header row")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as exc:
-        raise InvoiceFormatError(f"unreadable header: {exc}", line=1) from exc
+        raise _error(f"unreadable header: {exc}", line=1) from exc
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
         field = COLUMNS.get(_normalize(name))
@@ -123,7 +118,7 @@ def parse_invoice_csv(text: str) -> list[CsvLine]:
             positions[field] = index
     missing = [SHOWN.get(f, f) for f in REQUIRED if f not in positions]
     if missing:
-        raise InvoiceFormatError(
+        raise _error(
             f"missing column(s) {', '.join(missing)}; the header is {','.join(header)!r}",
             line=1,
         )
@@ -146,22 +141,20 @@ def _lines(reader: Any, at: dict[str, int], width: int) -> Iterable[CsvLine]:
                 continue  # a blank line
             if len(row) != width:
                 if len(row) < width:
-                    raise InvoiceFormatError(
+                    raise _error(
                         f"expected {width} fields, found {len(row)} (a truncated row?)",
                         line=line_no,
                     )
                 if any(value.strip() for value in row[width:]):
-                    raise InvoiceFormatError(
-                        f"expected {width} fields, found {len(row)}", line=line_no
-                    )
+                    raise _error(f"expected {width} fields, found {len(row)}", line=line_no)
             product = row[product_at].strip()
             if not product:
-                raise InvoiceFormatError("empty", line=line_no, field="product")
+                raise _error("empty", line=line_no, field="product")
             usd = row[usd_at]
             try:
                 amount = parse_cents(usd)
             except AmountError as exc:
-                raise InvoiceFormatError(str(exc), line=line_no, field="usd") from exc
+                raise _error(str(exc), line=line_no, field="usd") from exc
             hours_text = row[hours_at].strip()
             hours: Decimal | None = None
             if hours_text:
@@ -170,13 +163,11 @@ def _lines(reader: Any, at: dict[str, int], width: int) -> Iterable[CsvLine]:
                     try:
                         hours = Decimal(hours_text.replace(",", ""))
                     except InvalidOperation as exc:
-                        raise InvoiceFormatError(
+                        raise _error(
                             f"not a number: {hours_text!r}", line=line_no, field="hours"
                         ) from exc
                     if not hours.is_finite():
-                        raise InvoiceFormatError(
-                            f"not a number: {hours_text!r}", line=line_no, field="hours"
-                        )
+                        raise _error(f"not a number: {hours_text!r}", line=line_no, field="hours")
                     hours_cache[hours_text] = hours
             moments: list[datetime | None] = []
             for field, position in (("start", start_at), ("end", end_at)):
@@ -189,7 +180,7 @@ def _lines(reader: Any, at: dict[str, int], width: int) -> Iterable[CsvLine]:
                     try:
                         moment = parse_csv_time(value)
                     except ValueError as exc:
-                        raise InvoiceFormatError(str(exc), line=line_no, field=field) from exc
+                        raise _error(str(exc), line=line_no, field=field) from exc
                     dates[value] = moment
                 moments.append(moment)
             yield CsvLine(
@@ -205,4 +196,11 @@ def _lines(reader: Any, at: dict[str, int], width: int) -> Iterable[CsvLine]:
                 category=(row[category_at].strip() or None) if category_at is not None else None,
             )
     except csv.Error as exc:
-        raise InvoiceFormatError(f"unreadable row: {exc}", line=reader.line_num) from exc
+        raise _error(f"unreadable row: {exc}", line=reader.line_num) from exc
+
+
+def read_document(text: str) -> InvoiceDocument:
+    """The parsed line set of an invoice CSV, with the file's digest."""
+    return InvoiceDocument(
+        parse_invoice_csv(text), hashlib.sha256(text.encode("utf-8")).hexdigest()
+    )
