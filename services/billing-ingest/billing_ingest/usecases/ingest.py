@@ -22,8 +22,9 @@ from billing_ingest.domain.model import (
     InvoiceFormatError,
     InvoiceUnavailable,
 )
-from billing_ingest.domain.plan import attach_provider_ids, ingested_event, reconcile, stats_of
+from billing_ingest.domain.plan import attach_provider_ids, reconcile, stats_of
 from billing_ingest.ports import BillingProvider, Clock, UnitOfWorkFactory
+from billing_ingest.usecases.events import ingested_event
 from billing_ingest.usecases.records import PUSH_JOB
 
 log = logging.getLogger(__name__)

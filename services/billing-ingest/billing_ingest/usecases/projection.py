@@ -13,8 +13,8 @@ from uuid import UUID
 
 from arcadia_core.events import ResourceDeleted, ResourceSynced
 from billing_ingest.domain.model import INGESTED, ResourceRef
-from billing_ingest.domain.plan import ingested_event
 from billing_ingest.ports import UnitOfWork
+from billing_ingest.usecases.events import ingested_event
 
 
 def _row(
