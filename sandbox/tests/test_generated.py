@@ -25,6 +25,11 @@ def test_counts_follow_the_documented_proportions():
         "firewalls": 20,
         "load_balancers": 20,
         "projects": 50,
+        "apps": 5,
+        "kubernetes_clusters": 2,
+        "databases": 5,
+        "vpcs": 1,
+        "reserved_ipv6": 0,
     }
     assert sum("backups" in d["features"] for d in droplets) == 20
     urns = [urn for members in account.memberships.values() for urn in members]
@@ -87,6 +92,11 @@ LISTS = [
     ("/v2/reserved_ips?per_page=200", "reserved_ips"),
     ("/v2/firewalls?per_page=200", "firewalls"),
     ("/v2/load_balancers?per_page=200", "load_balancers"),
+    ("/v2/apps?per_page=200", "apps"),
+    ("/v2/kubernetes/clusters?per_page=200", "kubernetes_clusters"),
+    ("/v2/databases?per_page=200", "databases"),
+    ("/v2/vpcs?per_page=200", "vpcs"),
+    ("/v2/reserved_ipv6?per_page=200", "reserved_ipv6s"),
 ]
 
 

@@ -136,3 +136,60 @@ async def test_load_balancer_shape(api):
     assert lb["forwarding_rules"][0]["entry_port"] == 443
     assert lb["project_id"] == seeds.ACME_PROJECT
     assert (await api.get(f"/v2/load_balancers/{lb['id']}")).json()["load_balancer"] == lb
+
+
+async def test_the_kinds_that_cost_money_in_digitaloceans_shapes() -> None:
+    """Apps, Kubernetes clusters, databases, VPCs and reserved IPv6, listed and fetched."""
+    import httpx
+
+    from do_sandbox import create_app
+    from do_sandbox.scenarios import seeds
+
+    app = create_app("seeds", rate_limit=None)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": "Bearer t"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://do", headers=headers) as do:
+        lists = {}
+        for path, key in (
+            ("/v2/apps", "apps"),
+            ("/v2/kubernetes/clusters", "kubernetes_clusters"),
+            ("/v2/databases", "databases"),
+            ("/v2/vpcs", "vpcs"),
+            ("/v2/reserved_ipv6", "reserved_ipv6s"),
+        ):
+            response = await do.get(path, params={"per_page": 200})
+            assert response.status_code == 200, path
+            body = response.json()
+            assert body["meta"]["total"] == len(body[key]), path
+            lists[key] = body[key]
+        (app_item,) = lists["apps"]
+        assert app_item["id"] == seeds.APP and app_item["spec"]["name"] == "pilot-portal"
+        assert app_item["active_deployment"]["phase"] == "ACTIVE"
+        (cluster,) = lists["kubernetes_clusters"]
+        assert [(p["size"], p["count"]) for p in cluster["node_pools"]] == [
+            ("s-2vcpu-4gb", 3),
+            ("c-4", 1),
+        ]
+        assert cluster["status"]["state"] == "running" and cluster["region"] == "syd1"
+        (database,) = lists["databases"]
+        assert (database["engine"], database["size"], database["num_nodes"]) == (
+            "pg",
+            "db-s-2vcpu-4gb",
+            2,
+        )
+        assert {v["id"] for v in lists["vpcs"]} == {seeds.VPC_SYD1, seeds.VPC_SGP1, seeds.VPC_TOR1}
+        (ipv6,) = lists["reserved_ipv6s"]
+        assert ipv6 == {
+            "ip": seeds.RESERVED_IPV6,
+            "region_slug": "syd1",
+            "reserved_at": "2026-03-14T12:01:02Z",
+            "droplet": None,
+        }
+        one = await do.get(f"/v2/kubernetes/clusters/{seeds.KUBERNETES}")
+        assert one.json()["kubernetes_cluster"]["name"] == "acme-k8s"
+        assert (await do.get(f"/v2/databases/{seeds.DATABASE}")).json()["database"]["id"]
+        assert (await do.get("/v2/apps/not-there")).status_code == 404
+        # their project memberships name them as the Projects API does
+        members = app.state.account.memberships
+        urns = {urn for project in members.values() for urn in project}
+        assert {f"do:app:{seeds.APP}", f"do:dbaas:{seeds.DATABASE}"} <= urns

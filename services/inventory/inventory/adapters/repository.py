@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arcadia_core.bulk import copy_insert, driver_connection
+from arcadia_core.bulk import JsonText, copy_insert, driver_connection
 from arcadia_core.db import dumps
 from inventory.adapters.tables import (
     cloud_project_members,
@@ -50,6 +50,16 @@ RESOURCE_FIELDS = (
     "classified_deployment_id",
 )
 ATTRIBUTION_FIELDS = ("project_id", "tenant_id", "deployment_id")
+# what attribution reads (in this order), besides the parent references in attrs
+ATTRIBUTION_VIEW_FIELDS = (
+    "id",
+    "kind",
+    "provider_id",
+    *ATTRIBUTION_FIELDS,
+    "version",
+    "classified_tenant_id",
+    "classified_deployment_id",
+)
 CLASSIFICATION_FIELDS = ("classified_tenant_id", "classified_deployment_id")
 # what a sync writes: never the attribution (only attribution writes that), never the operator's
 CONTENT_FIELDS = tuple(
@@ -82,7 +92,14 @@ def resource_from_row(row: RowMapping) -> Resource:
 
 
 def resource_to_row(resource: Resource) -> dict[str, Any]:
-    return {name: getattr(resource, name) for name in RESOURCE_FIELDS}
+    row = {name: getattr(resource, name) for name in RESOURCE_FIELDS}
+    if resource.attrs_json is not None:
+        row["attrs"] = JsonText(resource.attrs_json)  # serialized once, by the fingerprint
+    return row
+
+
+def _attrs_text(resource: Resource) -> str:
+    return resource.attrs_json if resource.attrs_json is not None else dumps(resource.attrs)
 
 
 def project_from_row(row: RowMapping) -> Project:
@@ -113,21 +130,48 @@ class SqlResourceRepository:
     async def attribution_view(self) -> list[Resource]:
         """Live resources with only what attribution reads: no attrs beyond parent references."""
         c = cloud_resources.c
+        parents = {"droplet_backup": ("droplet_id",), "snapshot": ("resource_id", "resource_type")}
         rows = await self.session.execute(
             select(
-                *(c[name] for name in RESOURCE_FIELDS if name != "attrs"),
+                *(c[name] for name in ATTRIBUTION_VIEW_FIELDS),
                 *(c.attrs[key].astext.label(key) for key in PARENT_ATTRS),
             ).where(c.deleted_at.is_(None))
         )
-        return [
-            Resource(
-                **{name: row[name] for name in RESOURCE_FIELDS if name != "attrs"},
-                attrs={key: row[key] for key in PARENT_ATTRS if row[key] is not None},
-                complete=False,
-                loaded_version=row["version"],
+        epoch = datetime.min.replace(tzinfo=UTC)
+        view = []
+        for row in rows:
+            (rid, kind, provider_id, project, tenant, deployment, version, ctenant, cdeploy) = row[
+                :9
+            ]
+            wanted = parents.get(kind, ())
+            attrs = {
+                key: value
+                for key, value in zip(PARENT_ATTRS, row[9:], strict=True)
+                if key in wanted and value is not None
+            }
+            view.append(
+                Resource(
+                    rid,
+                    kind,
+                    provider_id,
+                    None,
+                    None,
+                    None,
+                    None,
+                    attrs,
+                    epoch,
+                    epoch,
+                    project_id=project,
+                    tenant_id=tenant,
+                    deployment_id=deployment,
+                    version=version,
+                    complete=False,
+                    loaded_version=version,
+                    classified_tenant_id=ctenant,
+                    classified_deployment_id=cdeploy,
+                )
             )
-            for row in rows.mappings()
-        ]
+        return view
 
     async def get_many(self, resource_ids: Sequence[UUID]) -> list[Resource]:
         rows = await self.session.execute(
@@ -182,7 +226,7 @@ class SqlResourceRepository:
                 (
                     r.id,
                     *(
-                        dumps(getattr(r, name)) if name in json_fields else getattr(r, name)
+                        _attrs_text(r) if name in json_fields else getattr(r, name)
                         for name in fields
                     ),
                     r.loaded_version,

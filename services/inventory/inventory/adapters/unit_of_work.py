@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from arcadia_core.context import current_correlation_id
 from arcadia_core.events import Envelope, EventPayload
 from arcadia_core.inbox import claim
 from arcadia_core.outbox import add_to_outbox
@@ -53,7 +55,12 @@ class SqlUnitOfWork:
         return await claim(self.session, inbox, consumer, event_id)
 
     def emit(self, *payloads: EventPayload) -> None:
-        self._pending.extend(p.envelope(producer=PRODUCER) for p in payloads)
+        now = datetime.now(UTC)  # one clock read for a batch (a sync emits thousands)
+        correlation_id = current_correlation_id()
+        self._pending.extend(
+            p.envelope(producer=PRODUCER, occurred_at=now, correlation_id=correlation_id)
+            for p in payloads
+        )
 
     async def commit(self) -> None:
         if self._pending:

@@ -1,4 +1,8 @@
-"""A stable digest of what a sync compares, so unchanged resources need no field-by-field diff."""
+"""A stable digest of what a sync compares, so unchanged resources need no field-by-field diff.
+
+The digest of an observation is computed once and kept on it, with the JSON text of its attrs
+(which the writes then store as they are, rather than serializing the attrs a second time).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,16 @@ from typing import Any
 from inventory.domain.model import Observation
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _digest(head: list[str | None], attrs_json: str) -> str:
+    # the same text as _json([*head, attrs]): a digest stays what it was before this split
+    text = f"{_json(head)[:-1]},{attrs_json}]"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def fingerprint(
     name: str | None,
     status: str | None,
@@ -16,17 +30,22 @@ def fingerprint(
     size_slug: str | None,
     attrs: dict[str, Any],
 ) -> str:
-    text = json.dumps(
-        [name, status, region, size_slug, attrs], sort_keys=True, separators=(",", ":"), default=str
-    )
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return _digest([name, status, region, size_slug], _json(attrs))
+
+
+def attrs_json(observation: Observation) -> str:
+    """The observation's attrs as JSON text (sorted keys), computed once."""
+    cached = observation.attrs_json
+    if cached is None:
+        cached = _json(observation.attrs)
+        object.__setattr__(observation, "attrs_json", cached)
+    return cached
 
 
 def of_observation(observation: Observation) -> str:
-    return fingerprint(
-        observation.name,
-        observation.status,
-        observation.region,
-        observation.size_slug,
-        observation.attrs,
-    )
+    cached = observation.digest
+    if cached is None:
+        head = [observation.name, observation.status, observation.region, observation.size_slug]
+        cached = _digest(head, attrs_json(observation))
+        object.__setattr__(observation, "digest", cached)
+    return cached

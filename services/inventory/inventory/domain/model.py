@@ -21,6 +21,10 @@ class Observation:
     region: str | None = None
     size_slug: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    digest: str | None = field(default=None, compare=False, repr=False)
+    """Its fingerprint, kept once computed (see domain.fingerprint)."""
+    attrs_json: str | None = field(default=None, compare=False, repr=False)
+    """Its attrs as JSON text, kept once computed (see domain.fingerprint)."""
 
 
 @dataclass(slots=True)
@@ -50,6 +54,8 @@ class Resource:
     classified_tenant_id: UUID | None = None
     """An operator's own classification, used only while the resource is in no project."""
     classified_deployment_id: UUID | None = None
+    attrs_json: str | None = field(default=None, compare=False, repr=False)
+    """`attrs` as JSON text when a listing just gave them (written as is); None otherwise."""
 
     @property
     def is_deleted(self) -> bool:

@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 
 from inventory.domain.attribution import reattribute
 from inventory.domain.diff import field_diff
-from inventory.domain.fingerprint import of_observation
+from inventory.domain.fingerprint import attrs_json, of_observation
 from inventory.domain.model import (
     NONE,
     Attribution,
@@ -158,6 +158,7 @@ def _discover(
         first_seen_at=now,
         last_seen_at=now,
         fingerprint=of_observation(observation),
+        attrs_json=attrs_json(observation),
     )
     attribution = attribute(resource)
     resource.project_id = attribution.project_id
@@ -215,6 +216,7 @@ def _sight(
         stale_strikes=0,
         version=current.version + 1,
         fingerprint=observed,
+        attrs_json=attrs_json(observation),
     )
     plan.events.append(ResourceEvent(current.id, event_type, {"diff": diff}, now))
     if event_type == EventType.RESTORED:

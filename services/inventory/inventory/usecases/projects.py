@@ -99,7 +99,10 @@ async def apply_projects(
     allow_mass_delete: bool = False,
 ) -> dict[str, int]:
     async def body(work: UnitOfWork) -> dict[str, int]:
-        return await _sweep(work, fetched, clock(), allow_mass_delete)
+        now = clock()
+        summary = await _sweep(work, fetched, now, allow_mass_delete)
+        await work.resources.record_run(kinds.PROJECTS, now, ok=True, summary=summary, error=None)
+        return summary
 
     summary = await write(uow, body)
     log.info("swept projects: %s", summary)

@@ -91,14 +91,15 @@ async def sync_kind(
         except Exception as exc:
             await record_run(uow, clock, kind, exc)
             raise
-    await record_run(uow, clock, kind, summary)
     return summary
 
 
 async def record_run(
     uow: UnitOfWorkFactory, clock: Clock, kind: str, outcome: Summary | BaseException
 ) -> None:
-    """Remember how the last sync of `kind` ended (for `arcadia status`); never fails a sync."""
+    """Remember how the last sync of `kind` ended (for `arcadia status`); never fails a sync.
+
+    A sync that applied records its outcome in its own transaction; this is for the others."""
     try:
         async with uow() as work:
             if isinstance(outcome, BaseException):
@@ -135,7 +136,9 @@ async def reconcile(
         )
         await apply_sync_plan(work, plan, now)
         report_mass_delete(kind, plan.held_back, plan.live)
-        return plan.summary()
+        summary = plan.summary()
+        await work.resources.record_run(kind, now, ok=True, summary=summary, error=None)
+        return summary
 
     summary = await write(uow, body)
     log.info("synced %s: %s", kind, summary)
@@ -206,7 +209,8 @@ async def sync_all(
                 if following is not None and not waits:
                     upcoming = asyncio.create_task(syncer.fetch(following))
                 outcome = await _apply(syncer, kind, listing)
-                await record_run(uow, clock, kind, outcome)
+                if isinstance(outcome, BaseException):
+                    await record_run(uow, clock, kind, outcome)
                 ok = not isinstance(outcome, BaseException)
                 record_sync(kind, seconds=time.perf_counter() - turn, ok=ok)
                 results[kind] = outcome
