@@ -9,10 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from do_sandbox.account import Account, ScenarioRef
-from do_sandbox.scenarios import generated, seeds
+from do_sandbox.scenarios import generated, seeds, seeds_billing
+
+
+def seeds_account() -> Account:
+    """The seeds' account: its resources (`seeds`) and its bills (`seeds_billing`)."""
+    account = seeds.build()
+    account.billing = seeds_billing.build()
+    return account
+
 
 SCENARIOS: dict[str, Callable[..., Account]] = {
-    "seeds": seeds.build,
+    "seeds": seeds_account,
     "generated": generated.build,
 }
 

@@ -97,9 +97,6 @@ def build() -> Account:
     _networking(account)
     _costly_kinds(account)
     _memberships(account)
-    from do_sandbox.scenarios import seeds_billing  # it reads this module's ids
-
-    account.billing = seeds_billing.build()
     return account
 
 
