@@ -30,7 +30,7 @@ class Output(StrEnum):
 
 
 def _console() -> Console:
-    from arcadia.cli import console
+    from arcadia.commands.common import console
 
     found: Console = console()
     return found
@@ -59,7 +59,7 @@ def ingest(
     """Read the balance and the billing history now, then ingest every invoice not yet ingested
     (all of them with --force), with progress. Exits non-zero if an invoice failed or does not
     reconcile."""
-    from arcadia.cli import print_environment, run, setup_logging
+    from arcadia.commands.common import print_environment, run, setup_logging
 
     setup_logging(verbose)
     print_environment("billing-ingest")
@@ -163,7 +163,7 @@ def invoices(
     limit: Annotated[int, typer.Option(help="At most this many, newest first")] = 200,
 ) -> None:
     """List DigitalOcean's invoices with their status and match rate."""
-    from arcadia.cli import run
+    from arcadia.commands.common import run
 
     rows = run(_invoices(limit))
     console = _console()

@@ -74,7 +74,7 @@ def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output
         return
     from rich.table import Table
 
-    from arcadia.cli import console
+    from arcadia.commands.common import console
 
     table = Table(*columns)
     for row in rows:
@@ -83,7 +83,7 @@ def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    from arcadia.cli import run
+    from arcadia.commands.common import run
 
     return run(coroutine)
 

@@ -70,7 +70,7 @@ def _emit(
         return
     from rich.table import Table
 
-    from arcadia.cli import console
+    from arcadia.commands.common import console
 
     table = Table(*columns, title=title or None)
     for row in rows:
@@ -79,7 +79,7 @@ def _emit(
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    from arcadia.cli import run
+    from arcadia.commands.common import run
 
     return run(coroutine)
 

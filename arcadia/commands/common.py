@@ -1,0 +1,81 @@
+"""What every command shares: the consoles, the logging setup, running a command's coroutine
+with one clear line for what an operator must fix, and the environment line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import typer
+
+T = TypeVar("T")
+
+
+def console() -> Any:
+    """Rich console; full width when not on a terminal so reasons are never cut in logs."""
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "200"))
+    return Console(width=width, stderr=False)
+
+
+def err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+
+def setup_logging(verbose: bool) -> None:
+    """One logging setup for the process (uvicorn's too); `ARCADIA_LOG_FORMAT=json` for JSON."""
+    from arcadia_core.logging import configure
+    from arcadia_core.settings import ArcadiaSettings
+
+    configure(level="DEBUG" if verbose else ArcadiaSettings().log_level.upper(), verbose=verbose)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine: one clear line and exit code 2 for what the operator must fix
+    (configuration, an unreachable database, a refused token); Ctrl-C without a traceback."""
+    from arcadia.runtime import ConfigurationError
+
+    try:
+        return asyncio.run(coroutine)
+    except KeyboardInterrupt:
+        err_console().print("interrupted")
+        raise typer.Exit(130) from None
+    except ConfigurationError as exc:
+        err_console().print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        reason = operator_error(exc)
+        if reason is None:
+            raise
+        err_console().print(f"[red]error:[/] {reason}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def operator_error(exc: BaseException) -> str | None:
+    """A one-line reason for failures an operator fixes by configuration, else None."""
+    name = type(exc).__name__
+    text = str(exc).splitlines()[0] if str(exc) else name
+    if isinstance(exc, ConnectionError | socket.gaierror):
+        return f"cannot reach a server: {text} (check ARCADIA_DATABASE_URL / ARCADIA_AMQP_URL)"
+    if name in {"InvalidPasswordError", "InvalidCatalogNameError", "CannotConnectNowError"}:
+        return f"the database refused the connection: {text} (check ARCADIA_DATABASE_URL)"
+    if name == "OperationalError" or "connect" in name.lower():
+        return f"the database cannot be reached: {text} (check ARCADIA_DATABASE_URL)"
+    if name in {"Unauthorized", "AuthenticationError"} or "401" in text:
+        return (
+            f"DigitalOcean refused the token: {text} (check DO_API_TOKEN / DO_API_TOKEN_<PURPOSE>)"
+        )
+    return None
+
+
+def print_environment(service: str | None = None) -> None:
+    from arcadia.commands.services import environment
+
+    err_console().print(environment(service).line(), soft_wrap=True, markup=False, highlight=False)
