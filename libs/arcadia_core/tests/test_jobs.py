@@ -623,3 +623,48 @@ async def test_a_killed_listener_connection_is_replaced_at_once(
     async with asyncio.timeout(5):
         await task
     assert task.exception() is None
+
+
+async def test_a_healthy_worker_passes_the_listener_health_check_and_is_not_restarted(
+    runners: Callable[..., JobRunner], db: asyncpg.Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    # PgQueuer probes the LISTEN connection every 10 s (its fixed interval) with a NOTIFY that
+    # must come back within 10 s, or the worker shuts down at its next poll. Its first probe
+    # is sent as the worker starts: LISTEN must already be in place by then. A second probe
+    # is only sent once the first came back; a short poll acts on a failed one at once.
+    runner = runners(service="healthy")
+    arrived = asyncio.Event()
+    runner.poll_interval = timedelta(milliseconds=200)
+
+    @runner.job("ping")
+    async def ping(payload: dict[str, Any]) -> None:
+        arrived.set()
+
+    probes: list[float] = []
+
+    def on_notify(_c: object, _pid: object, _channel: object, payload: object) -> None:
+        if isinstance(payload, str) and '"health_check_event"' in payload:
+            probes.append(time.monotonic())
+
+    await runner.install()
+    await db.add_listener(runner.channel, on_notify)
+    with caplog.at_level(logging.DEBUG, logger="arcadia.jobs"):
+        started = time.monotonic()
+        task = asyncio.create_task(runner.run())
+        async with asyncio.timeout(14):
+            while len(probes) < 2 or time.monotonic() - probes[1] < 1.0:
+                await asyncio.sleep(0.1)
+                assert not task.done()
+        assert runner.cycles == 1
+        await runner.enqueue("ping", {})
+        async with asyncio.timeout(5):
+            await arrived.wait()
+        await runner.stop()
+        async with asyncio.timeout(5):
+            await task
+    await db.remove_listener(runner.channel, on_notify)
+
+    assert task.exception() is None
+    assert time.monotonic() - started > 10
+    assert runner.cycles == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "arcadia.jobs"] == []

@@ -482,6 +482,15 @@ class JobRunner:
             on_lost=listener_lost,
             server_settings={"application_name": self._application_name},
         )
+        if self._jobs:
+            # LISTEN before the queue manager starts: its first listener health check
+            # NOTIFYs at once, and a probe sent before LISTEN is lost, which would fail the
+            # check 10 s later and end this healthy cycle
+            try:
+                await driver.listen(self.channel)
+            except BaseException:
+                await driver.close()
+                raise
         queries = self._queries(driver)
         coroutines: list[Awaitable[object]] = []
         if self._jobs:
