@@ -118,7 +118,7 @@ async def raw_rate(amqp_url: str, namespace: str, bodies: list[bytes]) -> float:
                 done.set()
 
         started = time.perf_counter()
-        await queue.consume(on_message)
+        tag = await queue.consume(on_message)
         slots = asyncio.Semaphore(IN_FLIGHT)
 
         async def publish(body: bytes) -> None:
@@ -136,6 +136,7 @@ async def raw_rate(amqp_url: str, namespace: str, bodies: list[bytes]) -> float:
         await asyncio.gather(*(publish(body) for body in bodies))
         await asyncio.wait_for(done.wait(), 600)
         seconds = time.perf_counter() - started
+        await queue.cancel(tag)
         for name in ("bench.raw", "bench.raw.retry", "bench.raw.dlq"):
             await setup.queue_delete(f"{namespace}{name}", if_unused=False, if_empty=False)
     return len(bodies) / seconds

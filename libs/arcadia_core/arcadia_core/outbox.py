@@ -287,9 +287,10 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._max_attempts = max_attempts
         self._publish_timeout = publish_timeout
-        # a lease outlives every publish of the pass, and the settle after it, with margin
-        self._lease = lease if lease is not None else max(30.0, 3 * publish_timeout)
         self._max_in_flight = max_in_flight or int(getattr(publisher, "max_in_flight", 256))
+        # a lease outlives every wave of publishes of the pass, and the settle, with margin
+        waves = -(-batch_size // self._max_in_flight)
+        self._lease = lease if lease is not None else max(30.0, publish_timeout * (waves + 2))
         self._outage_backoff_cap = outage_backoff_cap
         self._listen = listen
         self._metrics_interval = metrics_interval

@@ -150,7 +150,7 @@ async def test_handler_writing_to_the_outbox_it_is_relayed_from_does_not_deadloc
 
 
 async def test_poison_is_dead_lettered_at_once_to_the_table_and_survives_a_new_bus(
-    messaging_db: Any, new_envelope: Callable[..., Envelope]
+    messaging_db: Any, messaging_url: str, new_envelope: Callable[..., Envelope]
 ) -> None:
     calls: list[Envelope] = []
 
@@ -168,7 +168,7 @@ async def test_poison_is_dead_lettered_at_once_to_the_table_and_survives_a_new_b
     assert len(calls) == 1  # no retry for poison
 
     # a "restart": a new store over the same table still has it
-    again = SqlDeadLetterStore(messaging_db.engine, messaging_db.dead_letters)
+    again = SqlDeadLetterStore.connect(messaging_url, "messaging_test")
     [letter] = await again.read("svc.on-thing.happened")
     assert letter.envelope == envelope
     assert letter.error == "Unprocessable: resource 42 is unknown here"
@@ -176,6 +176,7 @@ async def test_poison_is_dead_lettered_at_once_to_the_table_and_survives_a_new_b
     assert await again.count("svc.on-thing.happened") == 1
     assert await again.delete("svc.on-thing.happened", [letter.id]) == 1
     assert await again.read("svc.on-thing.happened") == []
+    await again.close()
 
 
 async def test_transient_failure_is_not_dead_lettered_but_raised_for_the_relay(

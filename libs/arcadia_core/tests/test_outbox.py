@@ -24,8 +24,10 @@ from arcadia_core.outbox import (
     OutboxWriter,
     add_to_outbox,
     create_outbox_tables,
+    downgrade_messaging_tables,
     drop_outbox_tables,
     outbox_table,
+    upgrade_messaging_tables,
 )
 
 
@@ -320,6 +322,25 @@ async def test_migration_helpers_create_and_drop_both_tables(database_url: str) 
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_outbox_unsent'")
             )
             assert "WHERE (sent_at IS NULL)" in index_sql
+            first_shape = await connection.run_sync(tables_and_indexes)
+
+            await connection.run_sync(migrate, upgrade_messaging_tables)
+            assert await connection.run_sync(tables_and_indexes) == {
+                "inbox": {"pk_inbox", "ix_inbox_handled_at"},
+                "outbox": {
+                    "ix_outbox_unsent",
+                    "ix_outbox_parked",
+                    "pk_outbox",
+                    "uq_outbox_event_id",
+                },
+                "dead_letters": {"pk_dead_letters", "ix_dead_letters_queue"},
+            }
+            triggers = await connection.scalar(
+                text("SELECT count(*) FROM pg_trigger WHERE tgname = 'outbox_notify'")
+            )
+            assert triggers == 1
+            await connection.run_sync(migrate, downgrade_messaging_tables)
+            assert await connection.run_sync(tables_and_indexes) == first_shape
             await connection.run_sync(migrate, drop_outbox_tables)
             assert await connection.run_sync(tables_and_indexes) == {}
     finally:

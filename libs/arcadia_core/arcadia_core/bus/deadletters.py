@@ -78,6 +78,25 @@ class SqlDeadLetterStore:
     def __init__(self, engine: AsyncEngine, table: Table) -> None:
         self._engine = engine
         self._table = table
+        self._owns_engine = False
+
+    @classmethod
+    def connect(cls, database_url: str, schema: str) -> SqlDeadLetterStore:
+        """A store with a small engine of its own on `schema`'s `dead_letters` (for wiring an
+        `InProcessBus`: `bus.store_dead_letters(name, SqlDeadLetterStore.connect(url, schema))`;
+        `close()` it at shutdown)."""
+        from arcadia_core.db import create_engine, service_metadata
+
+        store = cls(
+            create_engine(database_url, schema=schema, pool_size=1),
+            dead_letters_table(service_metadata(schema)),
+        )
+        store._owns_engine = True
+        return store
+
+    async def close(self) -> None:
+        if self._owns_engine:
+            await self._engine.dispose()
 
     async def add(self, queue: str, envelope: Envelope, error: str) -> None:
         async with self._engine.begin() as connection:
