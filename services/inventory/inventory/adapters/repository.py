@@ -70,6 +70,12 @@ CONTENT_FIELDS = tuple(
     and f not in CLASSIFICATION_FIELDS
 )
 SMALL = 64
+LIGHT_QUERY = (
+    "SELECT id, kind, provider_id, name, status, region, size_slug, first_seen_at, last_seen_at,"
+    " provider, project_id, tenant_id, deployment_id, deleted_at, stale_strikes, version,"
+    " fingerprint, classified_tenant_id, classified_deployment_id"
+    " FROM inventory.cloud_resources WHERE kind = $1"
+)
 WRITES_LOCK = 0x1A7C_0001  # pg_advisory_xact_lock key serializing the inventory's writes
 PARENT_ATTRS = ("droplet_id", "resource_id", "resource_type")
 PROJECT_FIELDS = (
@@ -115,16 +121,35 @@ class SqlResourceRepository:
         if full:
             rows = await self.session.execute(select(cloud_resources).where(c.kind == kind))
             return {row["provider_id"]: resource_from_row(row) for row in rows.mappings()}
-        light = [name for name in RESOURCE_FIELDS if name != "attrs"]
-        rows = await self.session.execute(select(*(c[n] for n in light)).where(c.kind == kind))
+        # every live or tombstoned row of a kind, each sync: read through the driver, in order
+        driver = await driver_connection(self.session)
+        records = await driver.fetch(LIGHT_QUERY, kind)
         return {
-            row["provider_id"]: Resource(
-                **{name: row[name] for name in light},
+            record[2]: Resource(
+                id=record[0],
+                kind=record[1],
+                provider_id=record[2],
+                name=record[3],
+                status=record[4],
+                region=record[5],
+                size_slug=record[6],
                 attrs={},
+                first_seen_at=record[7],
+                last_seen_at=record[8],
+                provider=record[9],
+                project_id=record[10],
+                tenant_id=record[11],
+                deployment_id=record[12],
+                deleted_at=record[13],
+                stale_strikes=record[14],
+                version=record[15],
+                fingerprint=record[16],
+                classified_tenant_id=record[17],
+                classified_deployment_id=record[18],
                 complete=False,
-                loaded_version=row["version"],
+                loaded_version=record[15],
             )
-            for row in rows.mappings()
+            for record in records
         }
 
     async def attribution_view(self) -> list[Resource]:
@@ -283,7 +308,17 @@ class SqlResourceRepository:
         return None if row is None else resource_from_row(row)
 
     async def insert(self, resources: Sequence[Resource]) -> None:
-        await copy_insert(self.session, cloud_resources, [resource_to_row(r) for r in resources])
+        """COPY, with records built straight from the resources (a full sync inserts tens of
+        thousands: no row dicts in between, the attrs text the fingerprint already made)."""
+        if not resources:
+            return
+        columns = [name for name in RESOURCE_FIELDS if name != "attrs"]
+        await (await driver_connection(self.session)).copy_records_to_table(
+            cloud_resources.name,
+            schema_name=cloud_resources.schema,
+            columns=[*columns, "attrs"],
+            records=[(*(getattr(r, name) for name in columns), _attrs_text(r)) for r in resources],
+        )
 
     async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
         if any(not r.complete for r in resources):
@@ -296,26 +331,22 @@ class SqlResourceRepository:
 
     async def mark_seen(self, resource_ids: Sequence[UUID], at: datetime) -> None:
         if resource_ids:
-            await self.session.execute(
-                update(cloud_resources)
-                .where(cloud_resources.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID))))
-                .values(last_seen_at=at, stale_strikes=0),
-                {"ids": list(resource_ids)},
+            # tens of thousands of ids on a no-change re-sync: one array, through the driver
+            await (await driver_connection(self.session)).execute(
+                "UPDATE inventory.cloud_resources SET last_seen_at = $1, stale_strikes = 0"
+                " WHERE id = ANY($2::uuid[])",
+                at,
+                list(resource_ids),
             )
 
     async def append_events(self, events: Sequence[ResourceEvent]) -> None:
-        await copy_insert(
-            self.session,
-            cloud_resource_events,
-            [
-                {
-                    "resource_id": e.resource_id,
-                    "type": e.type,
-                    "data": e.data,
-                    "occurred_at": e.occurred_at,
-                }
-                for e in events
-            ],
+        if not events:
+            return
+        await (await driver_connection(self.session)).copy_records_to_table(
+            cloud_resource_events.name,
+            schema_name=cloud_resource_events.schema,
+            columns=["resource_id", "type", "data", "occurred_at"],
+            records=[(e.resource_id, e.type, dumps(e.data), e.occurred_at) for e in events],
         )
 
 

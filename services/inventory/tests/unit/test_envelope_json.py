@@ -1,0 +1,59 @@
+"""The outbox's hand-built envelope text says exactly what the Envelope model would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from arcadia_core.events import Envelope, ResourceDeleted, ResourceSynced
+from inventory.adapters.unit_of_work import envelope_json
+
+NOW = datetime(2026, 4, 1, 1, 2, 3, 456789, tzinfo=UTC)
+
+
+def test_a_synced_event_reads_back_as_the_model_would_write_it() -> None:
+    payload = ResourceSynced(
+        resource_id=uuid4(),
+        version=3,
+        provider="digitalocean",
+        kind="droplet",
+        provider_id="512340101",
+        name='web "01" \\ ünïcode',
+        status="active",
+        region="syd1",
+        size_slug="s-1vcpu-1gb",
+        attrs={"tags": ["a", "b"], "price_monthly": str(Decimal("6.00")), "nested": {"x": None}},
+        project_id=uuid4(),
+        tenant_id=None,
+        deployment_id=None,
+        change="discovered",
+        first_seen_at=NOW,
+        last_seen_at=NOW,
+    )
+    event_id, correlation = uuid4(), uuid4()
+    text = envelope_json(payload, event_id, NOW.isoformat().replace("+00:00", "Z"), correlation)
+    expected = payload.envelope(producer="inventory", occurred_at=NOW, correlation_id=correlation)
+    parsed = Envelope.model_validate_json(text)
+    assert parsed == expected.model_copy(update={"id": event_id})
+    assert ResourceSynced.model_validate(parsed.payload) == payload
+
+
+def test_a_deleted_event_without_correlation() -> None:
+    payload = ResourceDeleted(
+        resource_id=uuid4(),
+        version=2,
+        provider="digitalocean",
+        kind="volume",
+        provider_id="v-1",
+        name=None,
+        tenant_id=uuid4(),
+        deployment_id=None,
+        deleted_at=NOW,
+    )
+    event_id = uuid4()
+    parsed = Envelope.model_validate_json(
+        envelope_json(payload, event_id, "2026-04-01T01:02:03Z", None)
+    )
+    assert (parsed.id, parsed.type, parsed.correlation_id) == (event_id, "resource.deleted", None)
+    assert ResourceDeleted.model_validate(parsed.payload) == payload
