@@ -692,6 +692,8 @@ class OutboxRelay:
             query = query.where(table.c.id.in_(list(ids)))
         async with self._engine.begin() as connection:
             result = await connection.execute(query)
+            # relays in other processes (the running service) pick them up at once
+            await connection.execute(select(func.pg_notify(outbox_channel(self._schema), "")))
         self.wake()
         return result.rowcount
 
