@@ -298,6 +298,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = False
         self._outage_since: float | None = None
+        self._outage_kind = ""
         self._outage_delay = 0.0
         self._metrics_at = 0.0
         self._lease_columns: bool | None = None
@@ -362,7 +363,9 @@ class OutboxRelay:
             logger.exception("outbox relay (%s): pass failed", self._schema)
 
     def _enter_outage(self, what: str, exc: BaseException) -> None:
-        OUTBOX_PUBLISH_FAILURES.labels(self._schema, "broker").inc()
+        if what == "broker":
+            OUTBOX_PUBLISH_FAILURES.labels(self._schema, "broker").inc()
+        self._outage_kind = what
         if self._outage_since is None:
             self._outage_since = time.monotonic()
             self._outage_delay = min(0.5, self._outage_backoff_cap)
@@ -380,16 +383,20 @@ class OutboxRelay:
     def _leave_outage(self) -> None:
         if self._outage_since is not None:
             logger.warning(
-                "outbox relay (%s): publishing again after %.1fs",
+                "outbox relay (%s): %s back after %.1fs",
                 self._schema,
+                self._outage_kind,
                 time.monotonic() - self._outage_since,
             )
             self._outage_since = None
+            self._outage_kind = ""
             self._outage_delay = 0.0
 
     async def relay_once(self) -> int:
         """Claim up to `batch_size` due rows, publish them, settle; return how many were sent."""
         claimed = await self._claim()
+        if self._outage_kind == "database":
+            self._leave_outage()  # the claim went through: the database is back
         if not claimed:
             return 0
         lease_until = claimed[0].claimed_until
