@@ -16,6 +16,10 @@ DLQ). A delivery that fails is sorted by `arcadia_core.bus.retry`:
   with the defaults) it is dead-lettered;
 - anything else: a few quick in-process retries, then the DLX.
 
+A subscription with a batch handler (every `consume(...)` one) gets the deliveries that are
+waiting at the same time in one transaction (one inbox claim each, one commit for all); if the
+batch fails, each of its deliveries is handled alone as above. Acks follow the commit.
+
 Should the DLX or retry publish fail, the original is requeued after a pause; the quorum
 queue's delivery limit ends a message that keeps failing that way (or keeps killing its
 consumer) in the DLQ. Nothing is requeued in a hot loop.
