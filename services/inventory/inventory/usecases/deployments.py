@@ -24,6 +24,7 @@ async def link_deployment(work: UnitOfWork, change: DeploymentChanged, now: date
     A deployment naming a project the mirror does not hold cannot be applied: it is refused
     (dead-lettered with the reason) and can be replayed once the project has been synced.
     """
+    await work.resources.lock_writes()  # serialized with syncs and sweeps before any read
     live = [p for p in (await work.projects.all()).values() if p.deleted_at is None]
     wanted = change.do_project if change.active else None
     targets = [p for p in live if wanted is not None and p.name == wanted]
