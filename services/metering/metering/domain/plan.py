@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from uuid import UUID
 
 from metering.domain.accrual import HOUR, accrue
@@ -20,6 +20,8 @@ from metering.domain.model import MeteredResource, UsageLine
 from metering.domain.time import UTC
 
 Key = tuple[UUID, UUID, datetime, str]
+# digits for adding up a day's quantities (34 significant digits each) without rounding
+SUM_PRECISION = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +99,14 @@ def day_totals(day: date, lines: Iterable[UsageLine]) -> dict[UUID, DayTotals]:
     """Each deployment's totals by billing kind for the day."""
     sums: dict[UUID, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     tenants: dict[UUID, UUID | None] = {}
-    for line in lines:
-        sums[line.deployment_id][line.billing_kind] += line.qty
-        if line.tenant_id is not None or line.deployment_id not in tenants:
-            tenants[line.deployment_id] = line.tenant_id
+    # exact, as SUM(qty) over the day's rows is: the default 28-digit context would round
+    # the sum of quantities stored with 34 significant digits
+    with localcontext() as context:
+        context.prec = SUM_PRECISION
+        for line in lines:
+            sums[line.deployment_id][line.billing_kind] += line.qty
+            if line.tenant_id is not None or line.deployment_id not in tenants:
+                tenants[line.deployment_id] = line.tenant_id
     return {
         deployment: DayTotals(deployment, tenants[deployment], day, dict(sorted(kinds.items())))
         for deployment, kinds in sums.items()

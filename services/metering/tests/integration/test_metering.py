@@ -152,7 +152,8 @@ async def test_re_metering_is_idempotent_and_corrects_a_changed_day(
     events = await published()
     ours = [e for e in events if e["deployment_id"] == str(DEP)]
     assert [(e["version"], e["totals"]) for e in ours] == [
-        (1, {"dns_zones": str(Decimal(1) / 31), "droplet_hours": "24"}),
+        # the day's exact quantity, as stored (1/31 to 34 significant digits), not rounded to 28
+        (1, {"dns_zones": "0.03225806451612903225806451612903226", "droplet_hours": "24"}),
         (2, {"droplet_hours": "12"}),
     ]
     theirs = [e for e in events if e["deployment_id"] == str(OTHER_DEP)]
