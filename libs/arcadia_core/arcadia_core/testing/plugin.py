@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -94,5 +95,52 @@ def amqp_url(test_servers: Servers) -> str:
 
 
 @pytest.fixture
-def amqp_namespace() -> str:
-    return f"t{uuid.uuid4().hex[:10]}."
+async def amqp_namespace(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A unique exchange/queue prefix; the namespace's queues are deleted after the test.
+
+    Every known consumer queue is a set of quorum queues (work, retry, DLQ); left behind by
+    hundreds of tests they would weigh the broker down, so they are removed at teardown.
+    """
+    namespace = f"t{uuid.uuid4().hex[:10]}."
+    yield namespace
+    if "amqp_url" in request.fixturenames:
+        await delete_namespace(request.getfixturevalue("amqp_url"), namespace)
+
+
+def _known_queues() -> list[str]:
+    try:
+        from arcadia import registry  # the product's registry, when the tests run in it
+    except ImportError:  # pragma: no cover - arcadia_core tested on its own
+        return []
+    return list(registry.consumer_queues())
+
+
+async def delete_namespace(url: str, namespace: str, queues: list[str] | None = None) -> None:
+    """Delete the namespace's known queues (work, retry, DLQ) and exchanges, best effort."""
+    import aio_pika
+
+    from arcadia_core.bus.topology import DEAD_LETTER_SUFFIX, RETRY_SUFFIX
+
+    names = [
+        f"{namespace}{queue}{suffix}"
+        for queue in (queues if queues is not None else _known_queues())
+        for suffix in ("", RETRY_SUFFIX, DEAD_LETTER_SUFFIX)
+    ]
+    try:
+        connection = await aio_pika.connect(url, timeout=10)
+    except Exception:  # the broker is gone: nothing to clean
+        return
+    async with connection:
+        for name in names:
+            # a missing queue closes the channel it was asked on: one channel per delete
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.queue_delete(name)
+            with contextlib.suppress(Exception):
+                await channel.close()
+        for exchange in ("arcadia.events", "arcadia.dlx"):
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(f"{namespace}{exchange}")
+            with contextlib.suppress(Exception):
+                await channel.close()
