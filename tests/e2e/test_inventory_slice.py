@@ -34,10 +34,11 @@ def bearer(principal: Principal) -> dict[str, str]:
 
 
 async def test_sync_publish_and_scoped_listing(
-    processes: Callable[[str, list[str], dict[str, str]], Process],
     migrated_database: Callable[..., Awaitable[str]],
     amqp_url: str,
     amqp_namespace: str,
+    # last, so that its processes stop before the database and the queues are dropped
+    processes: Callable[[str, list[str], dict[str, str]], Process],
 ) -> None:
     database_url = await migrated_database()
     sandbox_port, inventory_port, gateway_port = free_port(), free_port(), free_port()
