@@ -22,6 +22,8 @@ from arcadia.runtime import (
     digitalocean_access,
     make_bus,
 )
+from arcadia_core.bus.deadletters import SqlDeadLetterStore
+from arcadia_core.bus.inprocess import InProcessBus
 from arcadia_core.bus.ports import Bus
 from arcadia_core.service import RunningService, ServiceContext
 from arcadia_core.settings import ArcadiaSettings
@@ -37,6 +39,7 @@ class Services:
     access: DigitalOceanAccess | None
     environment: Environment
     transports: dict[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
+    dead_letter_stores: list[SqlDeadLetterStore] = field(default_factory=list)
 
     @property
     def sandboxed(self) -> bool:
@@ -75,6 +78,7 @@ async def prepare(
     transports = _outside_transports(base, demo)
     bus = bus or make_bus(base, "arcadia" if len(selected) > 1 else selected[0])
     running: dict[str, RunningService] = {}
+    stores: list[SqlDeadLetterStore] = []
     for definition in definitions:
         settings = definition.settings()
         if access is not None and definition.calls_digitalocean:
@@ -94,6 +98,11 @@ async def prepare(
         )
         for subscription in service.subscriptions():
             bus.subscribe(subscription)
+        if isinstance(bus, InProcessBus):
+            # in process, a service's dead letters go to its own `dead_letters` table
+            store = SqlDeadLetterStore.connect(url, definition.schema)
+            bus.store_dead_letters(definition.name, store)
+            stores.append(store)
         running[definition.name] = service
     environment = Environment(
         database=describe_database(base),
@@ -102,7 +111,7 @@ async def prepare(
     )
     if "finance" in transports:
         environment.notes.append("finance: the in-process stand-in")
-    return Services(base, bus, running, access, environment, transports)
+    return Services(base, bus, running, access, environment, transports, stores)
 
 
 @contextlib.asynccontextmanager
@@ -133,6 +142,9 @@ async def started(services: Services, *, run_jobs: bool = True) -> AsyncIterator
                 await services.running[name].stop()
             except Exception:
                 log.exception("%s did not stop cleanly", name)
+        for store in services.dead_letter_stores:
+            with contextlib.suppress(Exception):
+                await store.close()
 
 
 def gateway_app(services: Services) -> FastAPI:
