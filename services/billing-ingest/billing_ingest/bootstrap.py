@@ -19,6 +19,7 @@ from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.consumers import request_catch_up_once
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import CatchUpRequested, InvoiceIngested
+from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
@@ -28,10 +29,10 @@ from billing_ingest import api, consumers
 from billing_ingest.adapters import queries
 from billing_ingest.adapters.digitalocean import DigitalOceanBilling
 from billing_ingest.adapters.finance import HttpFinanceClient
-from billing_ingest.adapters.tables import SCHEMA, outbox
+from billing_ingest.adapters.tables import SCHEMA, inbox, outbox
 from billing_ingest.adapters.unit_of_work import BillingUnitOfWork
 from billing_ingest.config import BillingSettings
-from billing_ingest.jobs import register_housekeeping, register_jobs
+from billing_ingest.jobs import register_jobs
 from do_api import DigitalOceanClient, budget_for
 
 SERVICE = "billing-ingest"
@@ -169,7 +170,9 @@ def build(
         clock=service.clock,
         finance=service.finance,
     )
-    register_housekeeping(service.jobs, service.relay)
+    register_messaging_housekeeping(
+        service.jobs, service=SERVICE, relay=service.relay, engine=engine, inbox=inbox
+    )
     return service
 
 

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from arcadia_core.jobs import JobRunner
-from arcadia_core.outbox import OutboxRelay
 from billing_ingest.ports import BillingProvider, Clock, FinanceClient, UnitOfWorkFactory
 from billing_ingest.usecases.ingest import ingest_invoice
 from billing_ingest.usecases.push import push_invoice
@@ -26,7 +25,6 @@ BALANCE_JOB = "billing.balance"
 HISTORY_JOB = "billing.history"
 BALANCE_CRON = "7 * * * *"
 HISTORY_CRON = "23 2 * * *"
-OUTBOX_RETENTION = timedelta(days=7)
 
 
 def register_jobs(
@@ -74,11 +72,3 @@ def register_jobs(
     @runner.schedule(f"{HISTORY_JOB}.tick", HISTORY_CRON)
     async def history_tick() -> None:
         await runner.enqueue(HISTORY_JOB, {}, dedupe_key="pending")
-
-
-def register_housekeeping(runner: JobRunner, relay: OutboxRelay) -> None:
-    """Sent outbox rows are kept a week, then deleted daily."""
-
-    @runner.schedule("billing.outbox.purge", "19 4 * * *")
-    async def purge_outbox() -> None:
-        await relay.purge_sent(OUTBOX_RETENTION)

@@ -24,6 +24,7 @@ from arcadia_core.events import (
     ResourceDeleted,
     ResourceSynced,
 )
+from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
@@ -31,10 +32,10 @@ from arcadia_core.outbox import OutboxRelay
 from arcadia_core.service import Clock, ServiceContext, ServiceDefinition, utc_now
 from drift import api, consumers
 from drift.adapters import queries
-from drift.adapters.tables import SCHEMA, outbox
+from drift.adapters.tables import SCHEMA, inbox, outbox
 from drift.adapters.unit_of_work import SqlUnitOfWork
 from drift.config import DriftSettings
-from drift.jobs import register_housekeeping, register_jobs
+from drift.jobs import register_jobs
 
 SERVICE = "drift"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -140,7 +141,9 @@ def build(settings: DriftSettings, bus: Bus, *, database_url: str, clock: Clock 
         clock=clock,
     )
     register_jobs(service.jobs, uow=service.uow, clock=service.clock)
-    register_housekeeping(service.jobs, service.relay)
+    register_messaging_housekeeping(
+        service.jobs, service=SERVICE, relay=service.relay, engine=engine, inbox=inbox
+    )
     return service
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from arcadia_core.jobs import JobRunner
-from arcadia_core.outbox import OutboxRelay
 from drift.ports import Clock, UnitOfWorkFactory
 from drift.usecases.detect import detect_all
 
@@ -15,7 +13,6 @@ logger = logging.getLogger("drift.jobs")
 
 DETECT_ALL = "drift.detect_all"
 DETECT_CRON = "20 * * * *"
-OUTBOX_RETENTION = timedelta(days=7)
 
 
 def register_jobs(runner: JobRunner, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
@@ -37,12 +34,3 @@ def register_jobs(runner: JobRunner, *, uow: UnitOfWorkFactory, clock: Clock) ->
 
     runner.job(DETECT_ALL, retries=3)(run_detect_all)
     runner.schedule(f"{DETECT_ALL}.tick", DETECT_CRON)(tick)
-
-
-def register_housekeeping(runner: JobRunner, relay: OutboxRelay) -> None:
-    """Sent outbox rows are kept a week, then deleted daily."""
-
-    async def purge_outbox() -> None:
-        await relay.purge_sent(OUTBOX_RETENTION)
-
-    runner.schedule("drift.outbox.purge", "27 4 * * *")(purge_outbox)

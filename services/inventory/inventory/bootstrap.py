@@ -19,6 +19,7 @@ from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import ResourceDeleted, ResourceSynced
+from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
@@ -28,10 +29,10 @@ from do_api import DigitalOceanClient, budget_for
 from inventory import api, consumers
 from inventory.adapters import queries
 from inventory.adapters.digitalocean import DigitalOceanInventory
-from inventory.adapters.tables import SCHEMA, outbox
+from inventory.adapters.tables import SCHEMA, inbox, outbox
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.config import InventorySettings
-from inventory.jobs import register_housekeeping, register_jobs
+from inventory.jobs import register_jobs
 from inventory.ports import Clock
 
 SERVICE = "inventory"
@@ -166,7 +167,9 @@ def build(
         clock=inventory.clock,
         internal_project=settings.internal_project_name,
     )
-    register_housekeeping(inventory.jobs, inventory.relay)
+    register_messaging_housekeeping(
+        inventory.jobs, service=SERVICE, relay=inventory.relay, engine=engine, inbox=inbox
+    )
     return inventory
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from arcadia_core.jobs import JobRunner
-from arcadia_core.outbox import OutboxRelay
 from inventory.domain import kinds
 from inventory.ports import Clock, CloudProvider, UnitOfWorkFactory
 from inventory.usecases.sync import sync_kind
@@ -36,15 +34,3 @@ def register_jobs(
 
         runner.job(job_name(kind), retries=3)(run_sync)
         runner.schedule(f"{job_name(kind)}.tick", spec.cron)(tick)
-
-
-OUTBOX_RETENTION = timedelta(days=7)
-
-
-def register_housekeeping(runner: JobRunner, relay: OutboxRelay) -> None:
-    """Sent outbox rows are kept a week (to trace what was published), then deleted daily."""
-
-    async def purge_outbox() -> None:
-        await relay.purge_sent(OUTBOX_RETENTION)
-
-    runner.schedule("inventory.outbox.purge", "17 4 * * *")(purge_outbox)

@@ -23,6 +23,7 @@ from arcadia_core.events import (
     TenantInvoiceIssued,
     UsageMetered,
 )
+from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
@@ -148,8 +149,10 @@ def build(settings: InvoicingSettings, bus: Bus, *, database_url: str) -> Invoic
         service.jobs,
         uow=service.uow,
         clock=lambda: service.clock(),
-        relay=service.relay,
         rollup_cron=settings.rollup_cron,
+    )
+    register_messaging_housekeeping(
+        service.jobs, service=SERVICE, relay=service.relay, engine=service.engine, inbox=inbox
     )
     return service
 

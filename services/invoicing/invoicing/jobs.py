@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from arcadia_core.jobs import JobRunner
-from arcadia_core.outbox import OutboxRelay
 from invoicing.domain.period import Period
 from invoicing.ports import Clock, UnitOfWorkFactory
 from invoicing.usecases.rollup import roll_up_period
 
 ROLLUP_JOB = "invoicing.rollup"
-OUTBOX_RETENTION = timedelta(days=7)
 
 
 def register_jobs(
@@ -20,7 +17,6 @@ def register_jobs(
     *,
     uow: UnitOfWorkFactory,
     clock: Clock,
-    relay: OutboxRelay,
     rollup_cron: str,
 ) -> None:
     async def rollup(payload: dict[str, Any] | None = None) -> None:
@@ -34,9 +30,5 @@ def register_jobs(
             ROLLUP_JOB, {"period": str(target)}, dedupe_key=f"{ROLLUP_JOB}:{target}"
         )
 
-    async def purge_outbox() -> None:
-        await relay.purge_sent(OUTBOX_RETENTION)
-
     runner.job(ROLLUP_JOB, retries=3)(rollup)
     runner.schedule(f"{ROLLUP_JOB}.tick", rollup_cron)(tick)
-    runner.schedule("invoicing.outbox.purge", "27 4 * * *")(purge_outbox)

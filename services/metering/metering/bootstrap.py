@@ -16,13 +16,14 @@ from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import CatchUpRequested, ResourceDeleted, ResourceSynced, UsageMetered
+from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.migrations import upgrade_async
 from arcadia_core.outbox import OutboxRelay
 from arcadia_core.service import ServiceContext, ServiceDefinition, utc_now
 from metering import api, consumers
-from metering.adapters.tables import SCHEMA, outbox
+from metering.adapters.tables import SCHEMA, inbox, outbox
 from metering.adapters.unit_of_work import MeteringUnitOfWork
 from metering.config import MeteringSettings
 from metering.jobs import register_jobs
@@ -124,7 +125,10 @@ def build(
         jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
         clock=clock,
     )
-    register_jobs(metering.jobs, uow=metering.uow, clock=metering.clock, relay=metering.relay)
+    register_jobs(metering.jobs, uow=metering.uow, clock=metering.clock)
+    register_messaging_housekeeping(
+        metering.jobs, service=SERVICE, relay=metering.relay, engine=metering.engine, inbox=inbox
+    )
     return metering
 
 

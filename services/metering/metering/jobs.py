@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from arcadia_core.jobs import JobRunner
-from arcadia_core.outbox import OutboxRelay
 from metering.domain.time import previous_day, previous_hour
 from metering.ports import Clock, UnitOfWorkFactory
 from metering.usecases.meter import meter_day, meter_hour
@@ -14,12 +11,9 @@ from metering.usecases.settings import purge_expired
 METER_DAY = "metering.meter_day"
 METER_HOUR = "metering.meter_hour"
 RETENTION = "metering.retention"
-OUTBOX_RETENTION = timedelta(days=7)
 
 
-def register_jobs(
-    runner: JobRunner, *, uow: UnitOfWorkFactory, clock: Clock, relay: OutboxRelay
-) -> None:
+def register_jobs(runner: JobRunner, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
     async def daily() -> None:
         await meter_day(previous_day(clock()), uow=uow, clock=clock)
 
@@ -29,10 +23,6 @@ def register_jobs(
     async def retention() -> None:
         await purge_expired(uow=uow, clock=clock)
 
-    async def purge_outbox() -> None:
-        await relay.purge_sent(OUTBOX_RETENTION)
-
     runner.schedule(METER_DAY, "10 1 * * *")(daily)
     runner.schedule(METER_HOUR, "10 * * * *")(hourly)
     runner.schedule(RETENTION, "40 1 * * *")(retention)
-    runner.schedule("metering.outbox.purge", "17 4 * * *")(purge_outbox)

@@ -16,7 +16,7 @@ def test_schedules_follow_the_seeds(inventory: Inventory) -> None:
     assert schedules["inventory.sync.projects.tick"] == "*/15 * * * *"
     assert schedules["inventory.sync.snapshot.tick"] == "33 * * * *"
     assert schedules["inventory.sync.droplet_backup.tick"] == "41 * * * *"
-    assert "inventory.outbox.purge" in schedules
+    assert "inventory.messaging.purge" in schedules
 
 
 async def test_a_tick_enqueues_one_job_and_the_job_syncs(
