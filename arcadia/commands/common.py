@@ -58,20 +58,31 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         raise typer.Exit(2) from None
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
 def operator_error(exc: BaseException) -> str | None:
     """A one-line reason for failures an operator fixes by configuration, else None."""
-    name = type(exc).__name__
-    text = str(exc).splitlines()[0] if str(exc) else name
-    if isinstance(exc, ConnectionError | socket.gaierror):
-        return f"cannot reach a server: {text} (check ARCADIA_DATABASE_URL / ARCADIA_AMQP_URL)"
-    if name in {"InvalidPasswordError", "InvalidCatalogNameError", "CannotConnectNowError"}:
-        return f"the database refused the connection: {text} (check ARCADIA_DATABASE_URL)"
-    if name == "OperationalError" or "connect" in name.lower():
-        return f"the database cannot be reached: {text} (check ARCADIA_DATABASE_URL)"
-    if name in {"Unauthorized", "AuthenticationError"} or "401" in text:
-        return (
-            f"DigitalOcean refused the token: {text} (check DO_API_TOKEN / DO_API_TOKEN_<PURPOSE>)"
-        )
+    for cause in _chain(exc):
+        name = type(cause).__name__
+        text = str(cause).splitlines()[0] if str(cause) else name
+        state = getattr(cause, "sqlstate", None)
+        if isinstance(state, str) and state[:2] in {"08", "28", "3D", "57"}:
+            # connection, authorization, unknown database, server shutting down
+            return f"the database refused the connection: {text} (check ARCADIA_DATABASE_URL)"
+        if isinstance(cause, ConnectionError | socket.gaierror):
+            return f"cannot reach a server: {text} (check ARCADIA_DATABASE_URL / ARCADIA_AMQP_URL)"
+        if name in {"Unauthorized", "Forbidden"} and "do_api" in type(cause).__module__:
+            return (
+                f"DigitalOcean refused the token: {text} "
+                "(check DO_API_TOKEN / DO_API_TOKEN_<PURPOSE>)"
+            )
     return None
 
 

@@ -6,7 +6,6 @@ cases and outbox (the running service's relay publishes what they emit).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import getpass
 import io
@@ -19,6 +18,8 @@ from uuid import UUID
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from arcadia.commands.common import run as run_command
 
 if TYPE_CHECKING:
     from drift.bootstrap import Drift
@@ -110,7 +111,7 @@ def record(
                 raise typer.BadParameter(str(exc)) from exc
         return asdict(recorded)
 
-    row = asyncio.run(run())
+    row = run_command(run())
     _emit([row], ["resource_id", "kind", "spec_version", "spec"], output)
 
 
@@ -165,7 +166,7 @@ def detect(
             for r in summary.results
         ]
 
-    rows = asyncio.run(run())
+    rows = run_command(run())
     _emit(
         rows,
         ["resource_id", "drifted", "unverifiable", "opened", "changed", "closed", "unknown"],
@@ -200,7 +201,7 @@ def ls(
                 )
         return rows
 
-    rows = asyncio.run(run())
+    rows = run_command(run())
     columns = ["id", "resource_id", "kind", "name", "field", "expected", "actual", "status"]
     if status is not Status.open:
         columns += ["resolved_at", "resolved_by", "reason"]
@@ -242,6 +243,6 @@ def accept(
                 raise typer.Exit(code=1) from exc
         return asdict(closed)
 
-    row = asyncio.run(run())
+    row = run_command(run())
     columns = ["id", "resource_id", "field", "actual", "status", "resolved_by", "reason"]
     _emit([row], columns, output)

@@ -8,7 +8,6 @@ outbox (the running service's relay publishes `deployment.changed` and
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -20,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
+
+from arcadia.commands.common import run
 
 if TYPE_CHECKING:
     from invoicing.bootstrap import Invoicing
@@ -58,7 +59,7 @@ def _run(work: Callable[[Invoicing], Awaitable[T]]) -> T:
     from invoicing.domain.period import InvalidPeriod
 
     try:
-        return asyncio.run(main())
+        return run(main())
     except (NotFound, Conflict, Invalid, IllegalTransition, InvalidPeriod) as exc:
         typer.echo(f"error: {str(exc).strip(chr(39))}", err=True)
         raise typer.Exit(code=1) from exc

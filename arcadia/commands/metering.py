@@ -7,7 +7,6 @@ that did not change writes and publishes nothing; a day whose resources changed 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import asdict
 from datetime import date, datetime
@@ -15,6 +14,8 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
+
+from arcadia.commands.common import run
 
 
 class Output(StrEnum):
@@ -41,7 +42,7 @@ def meter(
     first, last = _day(from_), _day(to)
     if last < first:
         raise typer.BadParameter("--to is before --from")
-    summaries = asyncio.run(_meter(first, last, show_progress=output is Output.table))
+    summaries = run(_meter(first, last, show_progress=output is Output.table))
     _print(summaries, output)
 
 

@@ -134,3 +134,26 @@ def test_one_shot_sync_needs_a_token_or_sandbox(
     result = runner.invoke(app, ["sync"], env={"ARCADIA_DATABASE_URL": "postgresql://nowhere/x"})
     assert result.exit_code == 2, result.output
     assert "--sandbox" in result.output and "DO_API_TOKEN" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["tenants", "ls"],
+        ["meter", "--from", "2026-04-01", "--to", "2026-04-01"],
+        ["drift", "ls"],
+        ["sync", "--sandbox"],
+    ],
+)
+def test_an_unknown_database_is_one_line_and_exit_2(
+    command: list[str], tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        app,
+        command,
+        env={"ARCADIA_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/arcadia_no_such_db"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "ARCADIA_DATABASE_URL" in result.output
+    assert "Traceback" not in result.output
