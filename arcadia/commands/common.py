@@ -69,7 +69,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def operator_error(exc: BaseException) -> str | None:
     """A one-line reason for failures an operator fixes by configuration, else None."""
+    from arcadia_core.errors import OperatorError
+
     for cause in _chain(exc):
+        if isinstance(cause, OperatorError):
+            return str(cause)
         name = type(cause).__name__
         text = str(cause).splitlines()[0] if str(cause) else name
         state = getattr(cause, "sqlstate", None)

@@ -150,7 +150,11 @@ def build(
         ),
         transport=do_transport,
     )
-    provider = DigitalOceanInventory(do_client)
+    purpose_variable = f"DO_API_TOKEN_{settings.do_token_purpose.upper()}"
+    provider = DigitalOceanInventory(
+        do_client,
+        token_source=purpose_variable if settings.variable(purpose_variable) else "DO_API_TOKEN",
+    )
     inventory = Inventory(
         settings=settings,
         engine=engine,

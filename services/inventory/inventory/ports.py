@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Protocol
 from uuid import UUID
 
+from arcadia_core.errors import OperatorError
 from arcadia_core.events import EventPayload
 from inventory.domain.attribution import Membership
 from inventory.domain.model import Resource, ResourceEvent
@@ -22,6 +23,11 @@ class ConcurrentUpdate(Exception):
 
 class ProviderForbidden(Exception):
     """The provider refused the request for lack of permission (a read-only token, say)."""
+
+
+class CredentialsRefused(OperatorError):
+    """The provider does not accept the token at all: every call will fail the same way, so
+    a sync stops at the first one and names the variable the token came from."""
 
 
 class CloudProvider(Protocol):

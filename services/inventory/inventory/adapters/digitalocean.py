@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from do_api import DigitalOceanClient, DigitalOceanError, Forbidden, NotFound
-from inventory.ports import ProviderForbidden
+from do_api import DigitalOceanClient, DigitalOceanError, Forbidden, NotFound, Unauthorized
+from inventory.ports import CredentialsRefused, ProviderForbidden
 
 Json = dict[str, Any]
 
@@ -34,13 +34,22 @@ LISTINGS: dict[str, tuple[tuple[str, str, dict[str, str] | None], ...]] = {
 
 
 class DigitalOceanInventory:
-    def __init__(self, client: DigitalOceanClient) -> None:
+    def __init__(self, client: DigitalOceanClient, *, token_source: str = "DO_API_TOKEN") -> None:
         self.client = client
+        self.token_source = token_source
+
+    def _refused(self, exc: Unauthorized) -> CredentialsRefused:
+        return CredentialsRefused(
+            f"DigitalOcean refused the token from {self.token_source}: {exc}; check that variable"
+        )
 
     async def list_kind(self, kind: str) -> list[Json]:
         items: list[Json] = []
-        for path, key, params in LISTINGS[kind]:
-            items.extend(await self.client.list_all(path, key, params))
+        try:
+            for path, key, params in LISTINGS[kind]:
+                items.extend(await self.client.list_all(path, key, params))
+        except Unauthorized as exc:
+            raise self._refused(exc) from exc
         return items
 
     async def list_droplet_backups(self, droplet_id: str) -> list[Json]:
@@ -51,7 +60,10 @@ class DigitalOceanInventory:
             return []
 
     async def list_projects(self) -> list[Json]:
-        return await self.client.list_all("/v2/projects", "projects")
+        try:
+            return await self.client.list_all("/v2/projects", "projects")
+        except Unauthorized as exc:
+            raise self._refused(exc) from exc
 
     async def list_project_resources(self, project_provider_id: str) -> list[Json]:
         return await self.client.list_all(

@@ -23,7 +23,13 @@ from inventory.domain.attribution import (
 )
 from inventory.domain.model import Attribution, Observation, Resource
 from inventory.domain.sync_plan import needs_full_rows, plan_sync
-from inventory.ports import Clock, CloudProvider, UnitOfWork, UnitOfWorkFactory
+from inventory.ports import (
+    Clock,
+    CloudProvider,
+    CredentialsRefused,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from inventory.usecases.apply import apply_sync_plan
 from inventory.usecases.guard import report_mass_delete
 from inventory.usecases.projects import ProjectsListing, apply_projects, list_projects
@@ -215,6 +221,8 @@ async def sync_all(
                 record_sync(kind, seconds=time.perf_counter() - turn, ok=ok)
                 results[kind] = outcome
                 on_done(kind, outcome)
+                if isinstance(outcome, CredentialsRefused):
+                    raise outcome  # every other kind would fail the same way
                 if following is not None and waits:
                     upcoming = asyncio.create_task(syncer.fetch(following))
         finally:
