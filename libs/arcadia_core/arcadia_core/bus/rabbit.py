@@ -199,11 +199,11 @@ class RabbitBus:
 
     async def _watch_dlqs(self) -> None:
         while True:
+            await asyncio.sleep(self._dlq_poll_interval)
             try:
                 await self.refresh_dlq_depths()
             except Exception as exc:
                 logger.debug("DLQ depths not read: %s", exc)
-            await asyncio.sleep(self._dlq_poll_interval)
 
     def _reset_publisher(self) -> None:
         if self._publisher is None:
@@ -268,8 +268,8 @@ class RabbitBus:
         """Stop consuming, wait up to `graceful_timeout` for running handlers, disconnect."""
         if self._dlq_watch is not None:
             self._dlq_watch.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._dlq_watch
+            # a cancelled connect may linger: never let it hold up the shutdown
+            await asyncio.wait({self._dlq_watch}, timeout=2)
             self._dlq_watch = None
         await self._broker.stop()
         for batcher in self._batchers.values():
