@@ -231,6 +231,7 @@ def projects_classify(
     from inventory.adapters.unit_of_work import SqlUnitOfWork
     from inventory.domain.model import Actor
     from inventory.domain.projects import Classification
+    from inventory.domain.registry import UnknownToRegistry
     from inventory.usecases.projects import classify_project
 
     purposes = ("tenant", "internal", "shared")
@@ -274,7 +275,11 @@ def projects_classify(
             )
             return None if updated is None else asdict(updated)
 
-    row = _run(apply())
+    try:
+        row = _run(apply())
+    except UnknownToRegistry as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
     if row is None:
         typer.echo(f"no single live project matches {project!r} (see `arcadia projects ls`)")
         raise typer.Exit(code=1)

@@ -122,6 +122,12 @@ async def platform(
             clock=inventory.clock,
             internal_project=inventory.settings.internal_project_name,
         )
+        # the customer registry announces the tenant, as invoicing's tenant.changed does
+        from arcadia_core.events import TenantChanged
+
+        (registry,) = [s for s in inventory.subscriptions() if s.event_type == "tenant.changed"]
+        announced = TenantChanged(tenant_id=TENANT, name="schemathesis", active=True, version=1)
+        await registry.handler(announced.envelope(producer="invoicing"))
         port = _free_port()
         server = uvicorn.Server(
             uvicorn.Config(gateway_app(services), host="127.0.0.1", port=port, log_level="warning")

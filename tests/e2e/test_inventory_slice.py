@@ -21,6 +21,7 @@ import pytest
 
 from arcadia import registry
 from arcadia_core.auth import Principal, mint_token
+from arcadia_core.events import TenantChanged
 
 from ..conftest import ROOT, Process, free_port
 
@@ -99,6 +100,16 @@ async def test_sync_publish_and_scoped_listing(
                 }
                 if len(droplets) == 6:
                     break
+    # the customer registry (invoicing, not started in this slice) announces the tenant
+    announced = TenantChanged(tenant_id=TENANT, name="e2e", active=True, version=1)
+    await exchange.publish(
+        aio_pika.Message(
+            announced.envelope(producer="invoicing").model_dump_json().encode(),
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        ),
+        routing_key=TenantChanged.EVENT_TYPE,
+    )
     await connection.close()
     assert all(e["producer"] == "inventory" for e in received)
 
@@ -116,9 +127,14 @@ async def test_sync_publish_and_scoped_listing(
         ]
         projects = (await api.get("/projects", headers=admin)).json()["items"]
         pilot = next(p for p in projects if p["name"] == "pilot-tenant")
-        patched = await api.patch(
-            f"/projects/{pilot['id']}", json={"tenant_id": str(TENANT)}, headers=admin
-        )
+        async with asyncio.timeout(30):  # until the inventory has consumed tenant.changed
+            while True:
+                patched = await api.patch(
+                    f"/projects/{pilot['id']}", json={"tenant_id": str(TENANT)}, headers=admin
+                )
+                if patched.status_code != 422:
+                    break
+                await asyncio.sleep(0.2)
         assert patched.status_code == 200, patched.text
 
         tenant = bearer(Principal.tenant(TENANT))

@@ -15,6 +15,7 @@ from inventory.adapters import queries
 from inventory.domain.history import tenant_era
 from inventory.domain.model import Actor
 from inventory.domain.projects import Classification
+from inventory.domain.registry import UnknownToRegistry
 from inventory.schemas import (
     CleanText,
     Cursor,
@@ -120,6 +121,7 @@ async def list_projects(
     "/projects/{project_id}",
     response_model=ProjectOut,
     summary="Classify a project (admin); its resources inherit tenant and deployment",
+    responses={422: {"description": "A tenant or deployment the customer registry does not know"}},
 )
 async def patch_project(
     request: Request, admin: PlatformAdmin, project_id: UUID, body: ProjectClassification
@@ -132,13 +134,16 @@ async def patch_project(
         clear=frozenset(name for name in sent if getattr(body, name) is None),
     )
     container = request.app.state.container
-    project = await classify_project(
-        project_id,
-        classification,
-        uow=container.uow,
-        clock=container.clock,
-        actor=actor_of(request, admin),
-    )
+    try:
+        project = await classify_project(
+            project_id,
+            classification,
+            uow=container.uow,
+            clock=container.clock,
+            actor=actor_of(request, admin),
+        )
+    except UnknownToRegistry as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     if project is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "project not found")
     return ProjectOut.model_validate(project, from_attributes=True)
@@ -154,7 +159,10 @@ def actor_of(request: Request, principal: Principal) -> Actor:
     "/inventory/{resource_id}",
     response_model=ResourceOut,
     summary="Classify a resource in no classified project (admin), e.g. a stray DNS zone",
-    responses={409: {"description": "The resource's project is classified: classify that"}},
+    responses={
+        409: {"description": "The resource's project is classified: classify that"},
+        422: {"description": "A tenant or deployment the customer registry does not know"},
+    },
 )
 async def patch_inventory_item(
     request: Request, admin: PlatformAdmin, resource_id: UUID, body: ResourceClassification
@@ -176,6 +184,8 @@ async def patch_inventory_item(
         )
     except ResourceInClassifiedProject as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except UnknownToRegistry as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     if resource is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "resource not found")
     row = {

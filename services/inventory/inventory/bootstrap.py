@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
 from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.consumers import request_catch_up_once
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
-from arcadia_core.events import ResourceDeleted, ResourceSynced
+from arcadia_core.events import CatchUpRequested, ResourceDeleted, ResourceSynced
 from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
@@ -37,7 +38,9 @@ from inventory.ports import Clock
 
 SERVICE = "inventory"
 MIGRATIONS = Path(__file__).parent / "migrations"
-PUBLICATIONS = {model.EVENT_TYPE: model for model in (ResourceSynced, ResourceDeleted)}
+PUBLICATIONS = {
+    model.EVENT_TYPE: model for model in (ResourceSynced, ResourceDeleted, CatchUpRequested)
+}
 
 
 def utc_now() -> datetime:
@@ -74,7 +77,11 @@ class Inventory:
         return consumers.subscriptions(self.uow, self.clock)
 
     async def start(self, *, run_jobs: bool = True) -> None:
-        """Relay the outbox and (unless `run_jobs` is off) run the sync schedules."""
+        """Ask invoicing once for the whole customer registry (a new registry projection
+        catches up), relay the outbox and (unless `run_jobs` is off) run the sync schedules."""
+        await request_catch_up_once(
+            SERVICE, self.uow, self.clock(), topics=consumers.REGISTRY_TOPICS
+        )
         self._tasks.append(asyncio.create_task(self.relay.run(), name="inventory-outbox-relay"))
         if run_jobs:
             self._tasks.append(asyncio.create_task(self.jobs.run(), name="inventory-jobs"))
@@ -205,7 +212,7 @@ DEFINITION = ServiceDefinition(
     migrate=migrate,
     build=build_service,
     routes=("/inventory", "/projects"),
-    publishes=(ResourceSynced, ResourceDeleted),
+    publishes=(ResourceSynced, ResourceDeleted, CatchUpRequested),
     consumes=tuple(model.EVENT_TYPE for model in consumers.CONSUMES),
     calls_digitalocean=True,
     description="Mirror of the DigitalOcean account: resources, projects, audit log.",

@@ -15,14 +15,18 @@ from arcadia_core.events import (
     Envelope,
     ResourceDeleted,
     ResourceSynced,
+    TenantChanged,
 )
 from inventory.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from inventory.usecases.deployments import link_deployment
 from inventory.usecases.drift_log import record_drift
+from inventory.usecases.registry import record_tenant
 from inventory.usecases.republish import republish_into
 
 SERVICE = "inventory"
-CONSUMES = (DriftDetected, DeploymentChanged, CatchUpRequested)
+CONSUMES = (DriftDetected, TenantChanged, DeploymentChanged, CatchUpRequested)
+# what the registry projection asks invoicing to replay on the inventory's first start
+REGISTRY_TOPICS = (TenantChanged.EVENT_TYPE, DeploymentChanged.EVENT_TYPE)
 
 
 def subscriptions(uow: UnitOfWorkFactory, clock: Clock) -> list[Subscription]:
@@ -33,6 +37,7 @@ def subscriptions(uow: UnitOfWorkFactory, clock: Clock) -> list[Subscription]:
 
     return [
         consume(SERVICE, DriftDetected, uow=uow, apply=on_drift_detected),
+        consume(SERVICE, TenantChanged, uow=uow, apply=on_tenant_changed),
         consume(SERVICE, DeploymentChanged, uow=uow, apply=on_deployment_changed),
         consume(SERVICE, CatchUpRequested, uow=uow, apply=on_catch_up_requested),
     ]
@@ -52,6 +57,10 @@ async def on_drift_detected(work: UnitOfWork, finding: DriftDetected, _: Envelop
     )
     if not recorded:
         raise Unprocessable(f"drift for resource {finding.resource_id}, which inventory never held")
+
+
+async def on_tenant_changed(work: UnitOfWork, change: TenantChanged, _: Envelope) -> None:
+    await record_tenant(work, change)
 
 
 async def on_catch_up_requested(work: UnitOfWork, request: CatchUpRequested, _: Envelope) -> None:

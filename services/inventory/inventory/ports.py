@@ -13,6 +13,7 @@ from arcadia_core.events import EventPayload
 from inventory.domain.attribution import Membership
 from inventory.domain.model import Resource, ResourceEvent
 from inventory.domain.projects import Project
+from inventory.domain.registry import RegisteredDeployment, RegisteredTenant
 
 Json = dict[str, Any]
 
@@ -109,9 +110,31 @@ class ProjectRepository(Protocol):
         """Store exactly these memberships; True if anything changed."""
 
 
+class RegistryRepository(Protocol):
+    """The registry projection: what invoicing announced of its tenants and deployments."""
+
+    async def record_tenant(self, tenant: RegisteredTenant) -> bool:
+        """Store it unless a version as new or newer is held; True if written."""
+
+    async def record_deployment(self, deployment: RegisteredDeployment) -> bool:
+        """Store it unless a version as new or newer is held; True if written."""
+
+    async def tenants(self, tenant_ids: Collection[UUID]) -> dict[UUID, RegisteredTenant]: ...
+
+    async def deployments(
+        self, deployment_ids: Collection[UUID]
+    ) -> dict[UUID, RegisteredDeployment]: ...
+
+    async def pending_links(self) -> list[RegisteredDeployment]:
+        """Deployments whose DigitalOcean project was not mirrored when they were announced."""
+
+    async def set_link_pending(self, deployment_id: UUID, pending: bool) -> None: ...
+
+
 class UnitOfWork(Protocol):
     resources: ResourceRepository
     projects: ProjectRepository
+    registry: RegistryRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

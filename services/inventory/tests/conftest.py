@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from arcadia_core.auth import Principal, mint_token
 from arcadia_core.bus.inprocess import InProcessBus
+from arcadia_core.events import DeploymentChanged, Envelope, TenantChanged
 from do_sandbox import create_app
 from do_sandbox.account import Account
 from inventory import bootstrap
@@ -108,3 +109,37 @@ def _items(response: httpx.Response) -> list[dict[str, Any]]:
 @pytest.fixture
 def items() -> Callable[[httpx.Response], list[dict[str, Any]]]:
     return _items
+
+
+Register = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def register(inventory: bootstrap.Inventory) -> Register:
+    """Announce a tenant (and its deployments, unlinked) to the inventory as invoicing would,
+    through the inventory's own consumers: `await register(tenant_id, deployment_id, ...)`."""
+    handlers = {s.event_type: s.handler for s in inventory.subscriptions()}
+
+    async def run(
+        tenant_id: uuid.UUID, *deployment_ids: uuid.UUID, active: bool = True, version: int = 1
+    ) -> None:
+        events: list[Envelope] = [
+            TenantChanged(
+                tenant_id=tenant_id, name=f"tenant-{tenant_id}", active=active, version=version
+            ).envelope(producer="invoicing")
+        ]
+        events += [
+            DeploymentChanged(
+                deployment_id=deployment_id,
+                tenant_id=tenant_id,
+                name=f"deployment-{deployment_id}",
+                do_project=None,
+                active=True,
+                version=1,
+            ).envelope(producer="invoicing")
+            for deployment_id in deployment_ids
+        ]
+        for envelope in events:
+            await handlers[envelope.type](envelope)
+
+    return run

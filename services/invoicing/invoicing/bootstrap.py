@@ -20,6 +20,7 @@ from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import (
     CatchUpRequested,
     DeploymentChanged,
+    TenantChanged,
     TenantInvoiceIssued,
     UsageMetered,
 )
@@ -39,7 +40,10 @@ from invoicing.usecases.catalog import load_catalog
 
 SERVICE = "invoicing"
 MIGRATIONS = Path(__file__).parent / "migrations"
-PUBLICATIONS = {model.EVENT_TYPE: model for model in (DeploymentChanged, TenantInvoiceIssued)}
+PUBLICATIONS = {
+    model.EVENT_TYPE: model
+    for model in (TenantChanged, DeploymentChanged, TenantInvoiceIssued, CatchUpRequested)
+}
 
 
 def utc_now() -> datetime:
@@ -181,7 +185,7 @@ DEFINITION = ServiceDefinition(
         "/quotes",
         "/invoices",
     ),
-    publishes=(DeploymentChanged, TenantInvoiceIssued, CatchUpRequested),
-    consumes=(UsageMetered.EVENT_TYPE,),
+    publishes=(TenantChanged, DeploymentChanged, TenantInvoiceIssued, CatchUpRequested),
+    consumes=(UsageMetered.EVENT_TYPE, CatchUpRequested.EVENT_TYPE),
     description="Customer registry, catalog, quote engine and month-end tenant invoices with GST.",
 )

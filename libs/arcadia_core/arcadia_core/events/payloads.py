@@ -122,6 +122,22 @@ class UsageMetered(EventPayload):
     totals: dict[str, Decimal]
 
 
+class TenantChanged(EventPayload):
+    """Invoicing created or changed a tenant of the customer registry.
+
+    `version` grows with every change of the tenant, so a projection keeps the newest;
+    `active` False means the tenant may no longer be given resources.
+    """
+
+    EVENT_TYPE = "tenant.changed"
+    SCHEMA_VERSION = 1
+
+    tenant_id: UUID
+    name: str
+    active: bool
+    version: int
+
+
 class DeploymentChanged(EventPayload):
     """Invoicing created, changed or removed a deployment of a tenant.
 
@@ -184,6 +200,7 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         DriftResolved,
         InvoiceIngested,
         UsageMetered,
+        TenantChanged,
         DeploymentChanged,
         TenantInvoiceIssued,
         CatchUpRequested,

@@ -111,5 +111,27 @@ sync_runs = Table(
     Column("error", Text),
 )
 
+# the customer registry as invoicing announces it (tenant.changed, deployment.changed)
+registry_tenants = Table(
+    "registry_tenants",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+registry_deployments = Table(
+    "registry_deployments",
+    metadata,
+    Column("deployment_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("do_project", String(255)),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    # True while the deployment's project is not mirrored yet: the next sweep links it
+    Column("link_pending", Boolean, nullable=False, server_default=text("false")),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

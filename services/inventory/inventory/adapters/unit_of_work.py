@@ -14,9 +14,10 @@ from arcadia_core.bulk import JsonText, copy_insert
 from arcadia_core.context import current_correlation_id
 from arcadia_core.events import EventPayload
 from arcadia_core.inbox import claim
+from inventory.adapters.registry import SqlRegistryRepository
 from inventory.adapters.repository import SqlProjectRepository, SqlResourceRepository
 from inventory.adapters.tables import inbox, outbox
-from inventory.ports import ProjectRepository, ResourceRepository
+from inventory.ports import ProjectRepository, RegistryRepository, ResourceRepository
 
 PRODUCER = "inventory"
 
@@ -47,6 +48,7 @@ def envelope_json(
 class SqlUnitOfWork:
     resources: ResourceRepository
     projects: ProjectRepository
+    registry: RegistryRepository
 
     def __init__(
         self,
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
         await self.session.begin()
         self.resources = SqlResourceRepository(self.session)
         self.projects = SqlProjectRepository(self.session)
+        self.registry = SqlRegistryRepository(self.session)
         self._pending = []
         return self
 

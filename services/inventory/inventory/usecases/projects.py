@@ -1,4 +1,8 @@
-"""The two-pass projects sweep, the internal project bootstrap, and project classification."""
+"""The two-pass projects sweep, the internal project bootstrap, and project classification.
+
+Every classification is checked against the registry projection first: a tenant or deployment
+the customer registry does not know is refused (`UnknownToRegistry`), never stored.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from inventory.ports import (
 from inventory.usecases.apply import apply_attribution_plan, apply_sync_plan
 from inventory.usecases.events import resource_synced
 from inventory.usecases.guard import report_mass_delete
+from inventory.usecases.registry import check, link_pending
 from inventory.usecases.writes import write
 
 log = logging.getLogger(__name__)
@@ -151,6 +156,8 @@ async def _sweep(
         )
         await apply_sync_plan(work, plan, now)
         summary["placeholders"] += len(plan.inserted)
+    # deployments announced before their project was mirrored are linked now
+    summary["linked"] = await link_pending(work)
     # every live resource, every sweep: whatever a concurrent write left behind heals here
     summary["attributed"] = await _attribute(work, now, memberships)
     return summary
@@ -200,12 +207,16 @@ async def classify_project(
     clock: Clock,
     actor: Actor | None = None,
 ) -> Project | None:
-    """An operator says whose a project is; its resources inherit that, each with an event."""
+    """An operator says whose a project is; its resources inherit that, each with an event.
+
+    None if the inventory does not hold the project; raises UnknownToRegistry if the
+    classification names a tenant or deployment the customer registry does not know."""
 
     async def body(work: UnitOfWork) -> Project | None:
         project = await work.projects.get(project_id)
         if project is None:
             return None
+        await check(work, classification, (project.tenant_id, project.deployment_id))
         updated = classification.apply(project)
         await work.projects.save([updated])
         await _attribute(work, clock(), actor=actor)
@@ -239,7 +250,9 @@ async def classify_resource(
     """An operator says whose a resource in no (classified) project is, e.g. a stray DNS zone.
 
     None if inventory does not hold it; raises ResourceInClassifiedProject if its project
-    already decides. Writes a `classified` event, and an `attributed` one if that moved it.
+    already decides, UnknownToRegistry if the classification names a tenant or deployment the
+    customer registry does not know. Writes a `classified` event, and an `attributed` one if
+    that moved it.
     """
 
     async def body(work: UnitOfWork) -> Resource | None:
@@ -254,6 +267,9 @@ async def classify_resource(
             raise ResourceInClassifiedProject(
                 "the resource's project is classified; classify the project instead"
             )
+        await check(
+            work, classification, (resource.classified_tenant_id, resource.classified_deployment_id)
+        )
         now = clock()
         before = (resource.classified_tenant_id, resource.classified_deployment_id)
         for name in ("tenant_id", "deployment_id"):

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import pytest
 
 from arcadia_core.auth import Principal
 from inventory.bootstrap import Inventory
@@ -19,6 +20,12 @@ Items = Callable[[httpx.Response], list[dict[str, Any]]]
 TENANT = UUID("00000000-0000-0000-0000-00000000a001")
 OTHER_TENANT = UUID("00000000-0000-0000-0000-00000000b002")
 ADMIN = Principal.platform_admin()
+
+
+@pytest.fixture(autouse=True)
+async def registered(register: Callable[..., Awaitable[None]]) -> None:
+    await register(TENANT)
+    await register(OTHER_TENANT)
 
 
 async def prepared(sync: Sync, api: httpx.AsyncClient, bearer: Bearer) -> dict[str, Any]:
@@ -150,6 +157,66 @@ async def test_admin_only_and_authentication(
         f"/api/v1/projects/{pilot['id']}", json={"colour": "red"}, headers=bearer(ADMIN)
     )
     assert invalid.status_code == 422
+
+
+async def test_classification_refuses_ids_the_registry_does_not_know(
+    sync: Sync,
+    api: httpx.AsyncClient,
+    bearer: Bearer,
+    items: Items,
+    register: Callable[..., Awaitable[None]],
+) -> None:
+    pilot = await prepared(sync, api, bearer)
+    mine, theirs, retired = uuid4(), uuid4(), uuid4()
+    await register(TENANT, mine)
+    await register(OTHER_TENANT, theirs)
+    await register(retired)
+    await register(retired, active=False, version=2)
+    admin = bearer(ADMIN)
+
+    async def refused(path: str, body: dict[str, Any], reason: str) -> None:
+        response = await api.patch(path, json=body, headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert reason in response.json()["detail"]
+
+    project = f"/api/v1/projects/{pilot['id']}"
+    phantom = uuid4()
+    await refused(project, {"tenant_id": str(phantom)}, f"tenant {phantom} is not in the")
+    await refused(project, {"tenant_id": str(retired)}, "inactive")
+    await refused(project, {"deployment_id": str(phantom)}, f"deployment {phantom} is not in")
+    await refused(
+        project,
+        {"tenant_id": str(TENANT), "deployment_id": str(theirs)},
+        f"belongs to tenant {OTHER_TENANT}",
+    )
+    # the project holds TENANT: a deployment of another tenant alone is refused too
+    await refused(project, {"deployment_id": str(theirs)}, f"belongs to tenant {OTHER_TENANT}")
+    held = next(
+        p for p in items(await api.get("/api/v1/projects", headers=admin)) if p["id"] == pilot["id"]
+    )
+    assert (held["tenant_id"], held["deployment_id"]) == (str(TENANT), None)  # nothing stored
+
+    accepted = await api.patch(project, json={"deployment_id": str(mine)}, headers=admin)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["deployment_id"] == str(mine)
+    # moving the tenant away from its deployment's tenant is refused
+    await refused(project, {"tenant_id": str(OTHER_TENANT)}, f"belongs to tenant {TENANT}")
+
+    firewall = items(await api.get("/api/v1/inventory?kind=firewall", headers=admin))[0]
+    resource = f"/api/v1/inventory/{firewall['id']}"
+    await refused(resource, {"tenant_id": str(phantom)}, "not in the customer registry")
+    await refused(resource, {"tenant_id": str(retired)}, "inactive")
+    await refused(resource, {"deployment_id": str(phantom)}, "not in the customer registry")
+    await refused(
+        resource, {"tenant_id": str(TENANT), "deployment_id": str(theirs)}, "belongs to tenant"
+    )
+    detail = (await api.get(resource, headers=admin)).json()
+    assert detail["tenant_id"] is None and [e["type"] for e in detail["events"]] == ["discovered"]
+    ok = await api.patch(
+        resource, json={"tenant_id": str(OTHER_TENANT), "deployment_id": str(theirs)}, headers=admin
+    )
+    assert ok.status_code == 200, ok.text
 
 
 async def test_health_and_readiness(inventory: Inventory, api: httpx.AsyncClient) -> None:

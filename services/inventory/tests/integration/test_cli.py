@@ -3,16 +3,39 @@ a sandbox sync through the CLI, then the commands against that database."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+from uuid import UUID
 
 from typer.testing import CliRunner
 
 from arcadia.cli import app
+from arcadia_core.db import create_engine, session_factory
+from inventory.adapters.tables import SCHEMA, registry_tenants
 
 cli = CliRunner()
 TENANT = "00000000-0000-0000-0000-0000000000aa"
+UNKNOWN = "00000000-0000-0000-0000-0000000000ff"
+
+
+def register_tenant(database_url: str, tenant: str) -> None:
+    """What `tenant.changed` would leave in the inventory's registry projection."""
+
+    async def run() -> None:
+        engine = create_engine(database_url, schema=SCHEMA, pool_size=1)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await session.execute(
+                    registry_tenants.insert().values(
+                        tenant_id=UUID(tenant), name="acme", active=True, version=1
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def test_inventory_projects_and_status_commands(database_url: str) -> None:
@@ -30,6 +53,9 @@ def test_inventory_projects_and_status_commands(database_url: str) -> None:
     names = {row["name"] for row in csv.DictReader(io.StringIO(projects.stdout))}
     assert {"Default", "acme-prod", "pilot-tenant"} <= names
 
+    refused = cli.invoke(app, ["projects", "classify", "acme-prod", "--tenant", UNKNOWN], env=env)
+    assert refused.exit_code == 1 and "not in the customer registry" in refused.output
+    register_tenant(database_url, TENANT)
     classified = cli.invoke(
         app,
         ["projects", "classify", "acme-prod", "--tenant", TENANT, "--purpose", "tenant"],

@@ -33,6 +33,11 @@ WEB_01 = 512340101
 WEB_URN = f"do:droplet:{WEB_01}"
 
 
+@pytest.fixture(autouse=True)
+async def registered(register: Callable[..., Awaitable[None]]) -> None:
+    await register(TENANT)
+
+
 class PausedUnitOfWork(SqlUnitOfWork):
     """Holds its transaction open at commit until the test releases it."""
 

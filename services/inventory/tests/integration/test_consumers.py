@@ -18,6 +18,7 @@ from arcadia_core.events import (
     DriftDetected,
     Envelope,
     ResourceSynced,
+    TenantChanged,
 )
 from inventory.adapters.tables import cloud_resource_events, outbox
 from inventory.bootstrap import Inventory
@@ -136,17 +137,100 @@ async def test_deployment_changed_classifies_its_project_and_releases_the_old_on
     assert projects["acme-prod"].deployment_id is None
 
 
-async def test_deployment_in_a_project_not_mirrored_is_refused(inventory: Inventory) -> None:
+async def test_deployment_in_a_project_not_mirrored_waits_for_the_next_sweep(
+    inventory: Inventory, sync: Callable[[str], Awaitable[Summary]]
+) -> None:
+    # the registry replay reaches a fresh inventory before any sync: nothing is dead-lettered
+    tenant, deployment = uuid4(), uuid4()
     envelope = DeploymentChanged(
-        deployment_id=uuid4(),
-        tenant_id=uuid4(),
-        name="ghost",
-        do_project="no-such-project",
+        deployment_id=deployment,
+        tenant_id=tenant,
+        name="pilot",
+        do_project="pilot-tenant",
         active=True,
         version=1,
     ).envelope(producer="invoicing")
-    with pytest.raises(Unprocessable, match="no-such-project"):
-        await handler(inventory, "deployment.changed").handler(envelope)
+    await handler(inventory, "deployment.changed").handler(envelope)
+    async with inventory.uow() as work:
+        (pending,) = await work.registry.pending_links()
+    assert (pending.deployment_id, pending.do_project) == (deployment, "pilot-tenant")
+
+    summary = await sync("projects")
+    assert summary["linked"] == 1
+    await sync("droplet")
+    async with inventory.uow() as work:
+        projects = {p.name: p for p in (await work.projects.all()).values()}
+        droplets = (await work.resources.by_kind("droplet")).values()
+        assert await work.registry.pending_links() == []
+    pilot = projects["pilot-tenant"]
+    assert (pilot.tenant_id, pilot.deployment_id) == (tenant, deployment)
+    assert all(d.deployment_id == deployment for d in droplets if d.project_id == pilot.id)
+
+
+async def test_a_replayed_deployment_changes_nothing(
+    inventory: Inventory, sync: Callable[[str], Awaitable[Summary]]
+) -> None:
+    await sync("projects")
+    tenant, deployment = uuid4(), uuid4()
+
+    def change(project: str, version: int) -> Envelope:
+        return DeploymentChanged(
+            deployment_id=deployment,
+            tenant_id=tenant,
+            name="pilot",
+            do_project=project,
+            active=True,
+            version=version,
+        ).envelope(producer="invoicing")
+
+    consume = handler(inventory, "deployment.changed").handler
+    await consume(change("pilot-tenant", 2))
+    async with inventory.sessions() as session:
+        before = int(await session.scalar(select(func.max(outbox.c.id))) or 0)
+    await consume(change("pilot-tenant", 2))  # the catch-up replay: same version, new event id
+    await consume(change("acme-prod", 1))  # late and older: ignored
+    async with inventory.sessions() as session:
+        after = int(await session.scalar(select(func.max(outbox.c.id))) or 0)
+    async with inventory.uow() as work:
+        projects = {p.name: p for p in (await work.projects.all()).values()}
+        (held,) = (await work.registry.deployments({deployment})).values()
+    assert after == before
+    assert projects["pilot-tenant"].deployment_id == deployment
+    assert projects["acme-prod"].deployment_id is None
+    assert (held.version, held.do_project) == (2, "pilot-tenant")
+
+
+async def test_tenant_changed_is_version_gated(inventory: Inventory) -> None:
+    tenant = uuid4()
+    consume = handler(inventory, "tenant.changed").handler
+
+    async def announce(name: str, active: bool, version: int) -> None:
+        payload = TenantChanged(tenant_id=tenant, name=name, active=active, version=version)
+        await consume(payload.envelope(producer="invoicing"))
+
+    await announce("pilot", True, 1)
+    await announce("pilot-renamed", False, 3)
+    await announce("pilot-late", True, 2)  # older than what is held: ignored
+    await announce("pilot-again", True, 3)  # same version: ignored
+    async with inventory.uow() as work:
+        held = (await work.registry.tenants({tenant}))[tenant]
+    assert (held.name, held.active, held.version) == ("pilot-renamed", False, 3)
+
+
+async def test_the_inventory_asks_once_for_the_registry(inventory: Inventory) -> None:
+    await inventory.start(run_jobs=False)  # the fixture stops it
+    async with inventory.sessions() as session:
+        rows = (
+            (
+                await session.execute(
+                    select(outbox.c.envelope).where(outbox.c.event_type == "catchup.requested")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    (request,) = [CatchUpRequested.model_validate(Envelope.model_validate(r).payload) for r in rows]
+    assert set(request.topics) == {"tenant.changed", "deployment.changed"}
 
 
 async def test_catch_up_request_republishes_every_resource_at_its_version(

@@ -29,6 +29,12 @@ TENANT_B = UUID("00000000-0000-0000-0000-0000000000bb")
 DEPLOYMENT_A = UUID("00000000-0000-0000-0000-00000000d0aa")
 
 
+@pytest.fixture(autouse=True)
+async def registered(register: Callable[..., Awaitable[None]]) -> None:
+    await register(TENANT_A, DEPLOYMENT_A)
+    await register(TENANT_B)
+
+
 async def sync_everything(sync: Sync) -> None:
     for kind in kinds.FULL_SYNC_ORDER:
         await sync(kind)

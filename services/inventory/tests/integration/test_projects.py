@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
+import pytest
 from sqlalchemy import select
 
 from do_sandbox.account import Account
@@ -18,6 +19,11 @@ from inventory.usecases.sync import Summary
 Sync = Callable[[str], Awaitable[Summary]]
 TENANT = UUID("00000000-0000-0000-0000-00000000a001")
 DEPLOYMENT = UUID("00000000-0000-0000-0000-00000000d001")
+
+
+@pytest.fixture(autouse=True)
+async def registered(register: Callable[..., Awaitable[None]]) -> None:
+    await register(TENANT, DEPLOYMENT)
 
 
 async def sync_everything(sync: Sync) -> None:

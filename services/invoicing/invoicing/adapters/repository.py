@@ -67,12 +67,11 @@ class SqlRegistry:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def tenant(self, tenant_id: UUID) -> Tenant | None:
-        row = (
-            (await self.session.execute(select(tenants).where(tenants.c.id == tenant_id)))
-            .mappings()
-            .first()
-        )
+    async def tenant(self, tenant_id: UUID, *, lock: bool = False) -> Tenant | None:
+        statement = select(tenants).where(tenants.c.id == tenant_id)
+        if lock:
+            statement = statement.with_for_update()
+        row = (await self.session.execute(statement)).mappings().first()
         return None if row is None else _tenant(row)
 
     async def tenant_by_name(self, name: str) -> Tenant | None:
@@ -102,6 +101,14 @@ class SqlRegistry:
         await self.session.execute(
             update(tenants).where(tenants.c.id == tenant.id).values(**values)
         )
+
+    async def all_tenants(self) -> list[Tenant]:
+        rows = (await self.session.execute(select(tenants).order_by(tenants.c.id))).mappings()
+        return [_tenant(r) for r in rows]
+
+    async def all_deployments(self) -> list[Deployment]:
+        statement = select(deployments).order_by(deployments.c.id)
+        return [_deployment(r) for r in (await self.session.execute(statement)).mappings()]
 
     async def deployment(self, deployment_id: UUID, *, lock: bool = False) -> Deployment | None:
         statement = select(deployments).where(deployments.c.id == deployment_id)

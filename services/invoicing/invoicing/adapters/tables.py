@@ -37,6 +37,7 @@ tenants = Table(
     Column("tax_rate", Numeric(6, 4), nullable=False, server_default=text("0.10")),
     Column("currency", String(3), nullable=False, server_default="USD"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
 )
 
 deployments = Table(

@@ -36,6 +36,7 @@ class Tenant:
     tax_rate: Decimal
     currency: str
     created_at: datetime
+    version: int = 1  # grows with every change; `tenant.changed` carries it
 
 
 @dataclass(frozen=True, slots=True)

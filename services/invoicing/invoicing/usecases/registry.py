@@ -1,4 +1,5 @@
-"""The customer registry: tenants, deployments (with `deployment.changed`), subscriptions."""
+"""The customer registry: tenants (with `tenant.changed`), deployments (with
+`deployment.changed`), subscriptions, and the registry's replay for a new projection."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from arcadia_core.events import DeploymentChanged
+from arcadia_core.events import CatchUpRequested, DeploymentChanged, Envelope, TenantChanged
 from invoicing.domain.model import (
     ACTIVE,
     CANCELLED,
@@ -24,6 +25,10 @@ from invoicing.domain.model import (
 from invoicing.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 UNSET: object = object()
+
+
+def _tenant_changed(tenant: Tenant) -> TenantChanged:
+    return TenantChanged(tenant_id=tenant.id, name=tenant.name, active=True, version=tenant.version)
 
 
 def _check_rate(rate: Decimal) -> None:
@@ -54,8 +59,10 @@ async def create_tenant(
             tax_rate=tax_rate,
             currency=currency.upper(),
             created_at=clock(),
+            version=1,
         )
         await work.registry.add_tenant(tenant)
+        work.emit(_tenant_changed(tenant))
         await work.commit()
     return tenant
 
@@ -69,7 +76,7 @@ async def update_tenant(
     tax_rate: Decimal | None = None,
 ) -> Tenant:
     async with uow() as work:
-        tenant = await work.registry.tenant(tenant_id)
+        tenant = await work.registry.tenant(tenant_id, lock=True)
         if tenant is None:
             raise NotFound(f"tenant {tenant_id} not found")
         changed = replace(
@@ -79,9 +86,13 @@ async def update_tenant(
             tax_rate=tax_rate if tax_rate is not None else tenant.tax_rate,
         )
         _check_rate(changed.tax_rate)
+        if changed == tenant:
+            return tenant
         if await work.registry.tenant_taken(changed.name, changed.external_id, tenant.id):
             raise Conflict("another tenant has that name or external id")
+        changed = replace(changed, version=tenant.version + 1)
         await work.registry.save_tenant(changed)
+        work.emit(_tenant_changed(changed))
         await work.commit()
     return changed
 
@@ -248,3 +259,20 @@ async def end_subscription(
         await work.registry.end_subscription(subscription_id, ends_on, CANCELLED)
         await work.commit()
     return replace(subscription, ends_on=ends_on, status=CANCELLED)
+
+
+REGISTRY_TOPICS = frozenset({TenantChanged.EVENT_TYPE, DeploymentChanged.EVENT_TYPE})
+
+
+async def on_catch_up_requested(work: UnitOfWork, request: CatchUpRequested, _: Envelope) -> int:
+    """A new registry projection (the inventory's) asks for the registry: re-send every tenant
+    and every deployment at its current version, which a projection already holding it
+    ignores. Returns how many events were emitted."""
+    if not REGISTRY_TOPICS & set(request.topics):
+        return 0
+    events: list[TenantChanged | DeploymentChanged] = [
+        _tenant_changed(t) for t in await work.registry.all_tenants()
+    ]
+    events += [_changed(d) for d in await work.registry.all_deployments()]
+    work.emit(*events)
+    return len(events)

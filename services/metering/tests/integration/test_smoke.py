@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from arcadia_core.auth import Principal, mint_token
 from arcadia_core.bus.inprocess import InProcessBus
+from arcadia_core.events import DeploymentChanged, TenantChanged
 from do_sandbox import create_app
 from do_sandbox.account import Account
 from do_sandbox.scenarios import shapes
@@ -140,6 +141,20 @@ async def test_seeds_metering_smoke(
     admin = bearer(Principal.platform_admin())
     results = await sync_all(provider=inventory.provider, uow=inventory.uow, clock=clock)
     assert not [k for k, v in results.items() if isinstance(v, BaseException)]
+    # the customer registry announces the tenant and its deployment, as invoicing does
+    handlers = {s.event_type: s.handler for s in inventory.subscriptions()}
+    for payload in (
+        TenantChanged(tenant_id=TENANT, name="smoke", active=True, version=1),
+        DeploymentChanged(
+            deployment_id=DEPLOYMENT,
+            tenant_id=TENANT,
+            name="smoke-deployment",
+            do_project=None,
+            active=True,
+            version=1,
+        ),
+    ):
+        await handlers[payload.EVENT_TYPE](payload.envelope(producer="invoicing"))
 
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=inventory.app()), base_url="http://inventory"
