@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
-from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
+from arcadia_core.container import ServiceContainer, migrate_service
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import CatchUpRequested, ResourceDeleted, ResourceSynced, UsageMetered
 from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
-from arcadia_core.migrations import upgrade_async
 from arcadia_core.outbox import OutboxRelay
 from arcadia_core.service import ServiceContext, ServiceDefinition, utc_now
 from metering import api, consumers
@@ -37,25 +32,20 @@ PUBLICATIONS = {model.EVENT_TYPE: model for model in (UsageMetered, CatchUpReque
 
 async def migrate(database_url: str) -> None:
     """Apply metering's migrations and install its job tables (idempotent)."""
-    await upgrade_async(MIGRATIONS, database_url, SCHEMA)
-    runner = JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE)
-    try:
-        await runner.install()
-    finally:
-        await runner.close()
+    await migrate_service(MIGRATIONS, database_url, schema=SCHEMA, service=SERVICE)
 
 
 @dataclass
-class Metering:
+class Metering(ServiceContainer):
+    SERVICE = SERVICE
+    PUBLICATIONS = PUBLICATIONS
+
     settings: MeteringSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay
     jobs: JobRunner
     clock: Clock = field(default=utc_now)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _asyncapi: dict[str, Any] | None = None
-    _stopped: bool = False
 
     def uow(self) -> MeteringUnitOfWork:
         return MeteringUnitOfWork(self.sessions, on_commit=self.relay.wake)
@@ -63,38 +53,9 @@ class Metering:
     def subscriptions(self) -> list[Subscription]:
         return consumers.subscriptions(self.uow)
 
-    async def start(self, *, run_jobs: bool = True) -> None:
-        """Ask for a catch-up if the projection is new, relay the outbox, run the schedules."""
+    async def before_start(self) -> None:
+        """Ask for a catch-up if the projection is new."""
         await request_catch_up(uow=self.uow, clock=self.clock)
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="metering-outbox-relay"))
-        if run_jobs:
-            self._tasks.append(asyncio.create_task(self.jobs.run(), name="metering-jobs"))
-
-    async def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        self.relay.stop()
-        await self.jobs.stop()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, timeout=10)
-        self._tasks.clear()
-        await self.jobs.close()
-        await self.engine.dispose()
-
-    async def ready(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    def asyncapi(self) -> dict[str, Any]:
-        if self._asyncapi is None:
-            bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
-            for subscription in self.subscriptions():
-                bus.subscribe(subscription)
-            bus.declare_publications(PUBLICATIONS)
-            self._asyncapi = asyncapi_schema(bus)
-        return self._asyncapi
 
     def app(self) -> FastAPI:
         app = service_app(
@@ -106,11 +67,7 @@ class Metering:
             state={"container": self},
         )
 
-        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
-        async def asyncapi() -> dict[str, Any]:
-            return self.asyncapi()
-
-        return app
+        return self.publish_asyncapi(app)
 
 
 def build(
