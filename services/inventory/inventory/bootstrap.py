@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
-from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.consumers import request_catch_up_once
+from arcadia_core.container import ServiceContainer, migrate_service
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import CatchUpRequested, ResourceDeleted, ResourceSynced
 from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
-from arcadia_core.migrations import upgrade_async
 from arcadia_core.outbox import OutboxRelay
 from arcadia_core.service import ServiceContext, ServiceDefinition
 from do_api import DigitalOceanClient, budget_for
@@ -49,16 +45,14 @@ def utc_now() -> datetime:
 
 async def migrate(database_url: str) -> None:
     """Apply the inventory's migrations and install its job tables (idempotent)."""
-    await upgrade_async(MIGRATIONS, database_url, SCHEMA)
-    runner = JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE)
-    try:
-        await runner.install()
-    finally:
-        await runner.close()
+    await migrate_service(MIGRATIONS, database_url, schema=SCHEMA, service=SERVICE)
 
 
 @dataclass
-class Inventory:
+class Inventory(ServiceContainer):
+    SERVICE = SERVICE
+    PUBLICATIONS = PUBLICATIONS
+
     settings: InventorySettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
@@ -67,8 +61,6 @@ class Inventory:
     relay: OutboxRelay
     jobs: JobRunner
     clock: Clock = field(default=utc_now)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _asyncapi: dict[str, Any] | None = None
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, on_commit=self.relay.wake)
@@ -76,50 +68,21 @@ class Inventory:
     def subscriptions(self) -> list[Subscription]:
         return consumers.subscriptions(self.uow, self.clock)
 
-    async def start(self, *, run_jobs: bool = True) -> None:
+    async def before_start(self) -> None:
         """Ask invoicing once for the whole customer registry (a new registry projection
-        catches up), relay the outbox and (unless `run_jobs` is off) run the sync schedules."""
+        catches up)."""
         await request_catch_up_once(
             SERVICE, self.uow, self.clock(), topics=consumers.REGISTRY_TOPICS
         )
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="inventory-outbox-relay"))
-        if run_jobs:
-            self._tasks.append(asyncio.create_task(self.jobs.run(), name="inventory-jobs"))
 
-    async def stop(self) -> None:
-        self.relay.stop()
-        await self.jobs.stop()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, timeout=10)
-        self._tasks.clear()
-        await self.jobs.close()
+    async def after_stop(self) -> None:
         await self.do_client.aclose()
-        await self.engine.dispose()
-
-    async def ready(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    def asyncapi(self) -> dict[str, Any]:
-        """This service's AsyncAPI document: what it publishes and what it consumes."""
-        if self._asyncapi is None:
-            bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
-            for subscription in self.subscriptions():
-                bus.subscribe(subscription)
-            bus.declare_publications(PUBLICATIONS)
-            self._asyncapi = asyncapi_schema(bus)
-        return self._asyncapi
 
     def app(self) -> FastAPI:
         app = self._app()
         app.add_exception_handler(queries.InvalidCursor, api.invalid_cursor)
 
-        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
-        async def asyncapi() -> dict[str, Any]:
-            return self.asyncapi()
-
-        return app
+        return self.publish_asyncapi(app)
 
     def _app(self) -> FastAPI:
         return service_app(

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from arcadia_core.bus.ports import Bus, Subscription
-from arcadia_core.bus.rabbit import RabbitBus, asyncapi_schema
 from arcadia_core.consumers import request_catch_up_once
+from arcadia_core.container import ServiceContainer, migrate_service
 from arcadia_core.db import asyncpg_dsn, create_engine, session_factory
 from arcadia_core.events import (
     CatchUpRequested,
@@ -27,7 +23,6 @@ from arcadia_core.events import (
 from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
-from arcadia_core.migrations import upgrade_async
 from arcadia_core.outbox import OutboxRelay
 from arcadia_core.service import ServiceContext, ServiceDefinition
 from invoicing import api, catalog, consumers
@@ -52,12 +47,7 @@ def utc_now() -> datetime:
 
 async def migrate(database_url: str) -> None:
     """Apply the migrations, install the job tables, load the catalog file if newer."""
-    await upgrade_async(MIGRATIONS, database_url, SCHEMA)
-    runner = JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE)
-    try:
-        await runner.install()
-    finally:
-        await runner.close()
+    await migrate_service(MIGRATIONS, database_url, schema=SCHEMA, service=SERVICE)
     engine = create_engine(database_url, schema=SCHEMA, pool_size=1)
     try:
         sessions = session_factory(engine)
@@ -71,15 +61,16 @@ async def migrate(database_url: str) -> None:
 
 
 @dataclass
-class Invoicing:
+class Invoicing(ServiceContainer):
+    SERVICE = SERVICE
+    PUBLICATIONS = PUBLICATIONS
+
     settings: InvoicingSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay
     jobs: JobRunner
     clock: Clock = field(default=utc_now)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _asyncapi: dict[str, Any] | None = None
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, outbox=outbox, inbox=inbox, on_commit=self.relay.wake)
@@ -87,39 +78,13 @@ class Invoicing:
     def subscriptions(self) -> list[Subscription]:
         return consumers.subscriptions(self.uow, self.clock)
 
-    async def start(self, *, run_jobs: bool = True) -> None:
-        """Load the catalog file if newer, ask metering once for every metered day (a new
-        usage projection catches up), relay the outbox, run the month-end schedule."""
+    async def before_start(self) -> None:
+        """Load the catalog file if newer; ask metering once for every metered day (a new
+        usage projection catches up)."""
         await load_catalog(catalog.load(), uow=self.uow, clock=self.clock)
         await request_catch_up_once(
             SERVICE, self.uow, self.clock(), topics=(UsageMetered.EVENT_TYPE,)
         )
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="invoicing-outbox-relay"))
-        if run_jobs:
-            self._tasks.append(asyncio.create_task(self.jobs.run(), name="invoicing-jobs"))
-
-    async def stop(self) -> None:
-        self.relay.stop()
-        await self.jobs.stop()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, timeout=10)
-        self._tasks.clear()
-        await self.jobs.close()
-        await self.engine.dispose()
-
-    async def ready(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    def asyncapi(self) -> dict[str, Any]:
-        if self._asyncapi is None:
-            bus = RabbitBus("amqp://documentation-only/", service=SERVICE)
-            for subscription in self.subscriptions():
-                bus.subscribe(subscription)
-            bus.declare_publications(PUBLICATIONS)
-            self._asyncapi = asyncapi_schema(bus)
-        return self._asyncapi
 
     def app(self) -> FastAPI:
         app = service_app(
@@ -133,11 +98,7 @@ class Invoicing:
         for error in api.ERRORS:
             app.add_exception_handler(error, api.domain_error)
 
-        @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the events")
-        async def asyncapi() -> dict[str, Any]:
-            return self.asyncapi()
-
-        return app
+        return self.publish_asyncapi(app)
 
 
 def build(settings: InvoicingSettings, bus: Bus, *, database_url: str) -> Invoicing:
