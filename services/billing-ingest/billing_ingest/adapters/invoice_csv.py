@@ -122,7 +122,118 @@ def parse_invoice_csv(text: str) -> list[CsvLine]:
             f"missing column(s) {', '.join(missing)}; the header is {','.join(header)!r}",
             line=1,
         )
+    rows = _fast_lines(reader, positions, len(header))
+    if rows is not None:
+        return rows
+    # something is unusual (a blank or ragged row, a field spanning lines, a value that does
+    # not parse): read it again row by row, which says exactly where and what
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    next(reader)
     return list(_lines(reader, positions, len(header)))
+
+
+def _fast_lines(reader: Any, at: dict[str, int], width: int) -> list[CsvLine] | None:
+    """The lines of a regular file, read column by column; None when anything is unusual.
+
+    Regular: every row on one physical line with exactly `width` fields and every value
+    parsing. Values repeat (dates, amounts, hours, products), so each distinct text is parsed
+    once. Anything else returns None and the row-by-row reader gives the exact error.
+    """
+    first = reader.line_num + 1
+    try:
+        rows: list[list[str]] = list(reader)
+    except csv.Error:
+        return None
+    count = len(rows)
+    if reader.line_num - first + 1 != count and count:
+        return None  # a quoted field spans lines: line numbers need the slow reader
+    if count == 0:
+        return []
+    if set(map(len, rows)) != {width}:
+        return None
+
+    columns: list[tuple[str, ...]] = list(zip(*rows, strict=True))
+
+    def column(position: int) -> tuple[str, ...]:
+        return columns[position]
+
+    def stripped(position: int) -> list[str]:
+        values = column(position)
+        table = {value: value.strip() for value in set(values)}
+        return list(map(table.__getitem__, values))
+
+    def optional(position: int | None) -> list[str | None]:
+        if position is None:
+            return [None] * count
+        values = column(position)
+        table = {value: value.strip() or None for value in set(values)}
+        return list(map(table.__getitem__, values))
+
+    products = stripped(at["product"])
+    if "" in products:
+        return None
+    descriptions = stripped(at["description"])
+    group_at = at.get("group_description")
+    groups = stripped(group_at) if group_at is not None else [""] * count
+
+    usd = column(at["usd"])
+    cents: dict[str, int] = {}
+    try:
+        for value in set(usd):
+            cents[value] = parse_cents(value)
+    except AmountError:
+        return None
+    amounts = list(map(cents.__getitem__, usd))
+
+    hours_text = column(at["hours"])
+    hours_of: dict[str, Decimal | None] = {}
+    for value in set(hours_text):
+        plain = value.strip()
+        if not plain:
+            hours_of[value] = None
+            continue
+        try:
+            number = Decimal(plain.replace(",", ""))
+        except InvalidOperation:
+            return None
+        if not number.is_finite():
+            return None
+        hours_of[value] = number
+    hours = list(map(hours_of.__getitem__, hours_text))
+
+    moments: dict[str, datetime | None] = {}
+
+    def dates(position: int) -> list[datetime | None] | None:
+        values = column(position)
+        for value in set(values):
+            if value in moments:
+                continue
+            plain = value.strip()
+            try:
+                moments[value] = parse_csv_time(plain) if plain else None
+            except ValueError:
+                return None
+        return list(map(moments.__getitem__, values))
+
+    starts = dates(at["start"])
+    ends = dates(at["end"])
+    if starts is None or ends is None:
+        return None
+    return list(
+        map(
+            CsvLine,
+            range(first, first + count),
+            products,
+            groups,
+            descriptions,
+            hours,
+            starts,
+            ends,
+            amounts,
+            optional(at.get("project_name")),
+            optional(at.get("category")),
+        )
+    )
 
 
 def _lines(reader: Any, at: dict[str, int], width: int) -> Iterable[CsvLine]:

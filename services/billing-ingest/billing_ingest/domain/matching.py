@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from billing_ingest.domain import kinds
 from billing_ingest.domain.model import (
@@ -69,48 +70,59 @@ def cost_lines(lines: Sequence[CsvLine], index: ResourceIndex) -> list[CostLine]
     by_id, by_name, began = index.by_id, index.by_name, index.mirror_began
     result: list[CostLine] = []
     append = result.append
-    targets: dict[tuple[str, str, str], tuple[str, str] | None] = {}
+    # lines repeat their product and description: derive kind and target once for each
+    targets: dict[tuple[str, str, str], tuple[str, tuple[str, str] | None]] = {}
     for line in lines:
-        kind = derive(line.product, line.description)
-        key = (kind, line.description, line.group_description)
-        if key in targets:
-            named = targets[key]
-        else:
-            named = targets[key] = aim(kind, line.description, line.group_description)
+        key = (line.product, line.description, line.group_description)
+        aimed = targets.get(key)
+        if aimed is None:
+            kind = derive(line.product, line.description)
+            aimed = targets[key] = (kind, aim(kind, line.description, line.group_description))
+        kind, named = aimed
         resource: ResourceRef | None = None
         method = NONE
         if named is not None:
             match_kind = named[0]
-            for provider_id in (line.resource_id, line.resource_uuid):
-                if provider_id and (found := by_id.get((match_kind, provider_id))) is not None:
-                    resource, method = found, BY_ID
-                    break
-            if resource is None and (found := by_name.get(named)) is not None:
+            found = None
+            if line.resource_id:
+                found = by_id.get((match_kind, line.resource_id))
+            if found is None and line.resource_uuid:
+                found = by_id.get((match_kind, line.resource_uuid))
+            if found is not None:
+                resource, method = found, BY_ID
+            elif (found := by_name.get(named)) is not None:
                 resource, method = found, BY_NAME
+        resource_id: UUID | None = None
+        tenant: UUID | None = None
+        deployment: UUID | None = None
+        reason: str | None = None
+        if resource is not None:
+            resource_id = resource.id
+            tenant, deployment = resource.tenant_id, resource.deployment_id
+        else:
+            reason = unmatched_reason(kind, named, line.end_at, began)
         append(
             CostLine(
-                line_no=line.line_no,
-                product=line.product,
-                group_description=line.group_description,
-                description=line.description,
-                kind=kind,
-                amount_cents=line.amount_cents,
-                hours=line.hours,
-                start_at=line.start_at,
-                end_at=line.end_at,
-                project_name=line.project_name,
-                category=line.category,
-                provider_resource_id=line.resource_id,
-                provider_resource_uuid=line.resource_uuid,
-                match_kind=named[0] if named else None,
-                match_name=named[1] if named else None,
-                resource_id=resource.id if resource else None,
-                match_method=method,
-                unmatched_reason=None
-                if resource
-                else unmatched_reason(kind, named, line.end_at, began),
-                tenant_id=resource.tenant_id if resource else None,
-                deployment_id=resource.deployment_id if resource else None,
+                line.line_no,
+                line.product,
+                line.group_description,
+                line.description,
+                kind,
+                line.amount_cents,
+                line.hours,
+                line.start_at,
+                line.end_at,
+                line.project_name,
+                line.category,
+                line.resource_id,
+                line.resource_uuid,
+                named[0] if named else None,
+                named[1] if named else None,
+                resource_id,
+                method,
+                reason,
+                tenant,
+                deployment,
             )
         )
     return result

@@ -27,18 +27,25 @@ JoinKey = tuple[str, str, int, datetime | None]
 
 def attach_provider_ids(lines: Sequence[CsvLine], items: Sequence[ProviderItem]) -> int:
     """Copy resource ids from the JSON items onto the matching CSV lines; returns how many."""
-    waiting: dict[JoinKey, list[ProviderItem]] = defaultdict(list)
+    waiting: dict[JoinKey, list[ProviderItem]] = {}
     for item in items:
         if item.resource_id or item.resource_uuid:
             key = (item.product, item.description, item.amount_cents, item.start_at)
-            waiting[key].append(item)
+            found = waiting.get(key)
+            if found is None:
+                waiting[key] = [item]
+            else:
+                found.append(item)
     if not waiting:
         return 0
+    for candidates in waiting.values():
+        candidates.reverse()  # popped from the end, in the items' order
     attached = 0
+    take = waiting.get
     for line in lines:
-        candidates = waiting.get((line.product, line.description, line.amount_cents, line.start_at))
-        if candidates:
-            item = candidates.pop(0)
+        queue = take((line.product, line.description, line.amount_cents, line.start_at))
+        if queue:
+            item = queue.pop()
             line.resource_id = item.resource_id or None
             line.resource_uuid = item.resource_uuid or None
             attached += 1
