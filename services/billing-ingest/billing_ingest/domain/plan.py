@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from billing_ingest.domain.model import (
@@ -23,21 +25,33 @@ from billing_ingest.domain.model import (
 )
 
 JoinKey = tuple[str, str, int, datetime | None]
+_JOIN_KEY = attrgetter("product", "description", "amount_cents", "start_at")  # items and lines
 
 
 def attach_provider_ids(lines: Sequence[CsvLine], items: Sequence[ProviderItem]) -> int:
     """Copy resource ids from the JSON items onto the matching CSV lines; returns how many."""
-    waiting: dict[JoinKey, list[ProviderItem]] = {}
-    for item in items:
-        if item.resource_id or item.resource_uuid:
-            key = (item.product, item.description, item.amount_cents, item.start_at)
-            found = waiting.get(key)
-            if found is None:
-                waiting[key] = [item]
-            else:
-                found.append(item)
-    if not waiting:
+    with_ids = [item for item in items if item.resource_id or item.resource_uuid]
+    if not with_ids:
         return 0
+    keys: list[JoinKey] = list(map(_JOIN_KEY, with_ids))
+    unique = dict(zip(keys, with_ids, strict=True))
+    if len(unique) == len(keys):
+        # the usual case, one item per key: each is taken once (popped), by the first line
+        found = map(unique.pop, map(_JOIN_KEY, lines), repeat(None))
+        attached = 0
+        for line, item in zip(lines, found, strict=True):
+            if item is not None:
+                line.resource_id = item.resource_id or None
+                line.resource_uuid = item.resource_uuid or None
+                attached += 1
+        return attached
+    waiting: dict[JoinKey, list[ProviderItem]] = {}
+    for key, item in zip(keys, with_ids, strict=True):
+        found_list = waiting.get(key)
+        if found_list is None:
+            waiting[key] = [item]
+        else:
+            found_list.append(item)
     for candidates in waiting.values():
         candidates.reverse()  # popped from the end, in the items' order
     attached = 0
