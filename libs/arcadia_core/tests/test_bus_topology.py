@@ -101,3 +101,26 @@ def test_asyncapi_documents_subscriptions_and_declared_publications() -> None:
     assert {op["action"] for op in operations.values()} == {"send", "receive"}
     received = schemas["ns.drift.on-resource.synced:Message:Payload"]
     assert set(received["properties"]) == set(Envelope.model_fields)
+
+
+async def test_a_test_namespace_is_deleted_whole(amqp_url: str) -> None:
+    import aio_pika
+
+    from arcadia_core.bus.topology import declare_topology
+    from arcadia_core.testing.plugin import delete_namespace
+
+    namespace = f"t{__import__('uuid').uuid4().hex[:10]}."
+    queues = {"svc.on-thing.happened": "thing.happened"}
+    await declare_topology(amqp_url, namespace, queues)
+    await delete_namespace(amqp_url, namespace, list(queues))
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        for suffix in ("", ".retry", ".dlq"):
+            channel = await connection.channel()
+            try:
+                await channel.declare_queue(
+                    f"{namespace}svc.on-thing.happened{suffix}", passive=True
+                )
+            except aio_pika.exceptions.ChannelClosed:
+                continue
+            raise AssertionError(f"queue {suffix or 'work'} survived the namespace's deletion")

@@ -104,18 +104,17 @@ async def amqp_namespace(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     namespace = f"t{uuid.uuid4().hex[:10]}."
     yield namespace
     if "amqp_url" in request.fixturenames:
-        await delete_namespace(request.getfixturevalue("amqp_url"), namespace)
+        known = [q for queues in request.config.hook.pytest_arcadia_known_queues() for q in queues]
+        await delete_namespace(request.getfixturevalue("amqp_url"), namespace, known)
 
 
-def _known_queues() -> list[str]:
-    try:
-        from arcadia import registry  # the product's registry, when the tests run in it
-    except ImportError:  # pragma: no cover - arcadia_core tested on its own
-        return []
-    return list(registry.consumer_queues())
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from arcadia_core.testing import hooks
+
+    pluginmanager.add_hookspecs(hooks)
 
 
-async def delete_namespace(url: str, namespace: str, queues: list[str] | None = None) -> None:
+async def delete_namespace(url: str, namespace: str, queues: list[str]) -> None:
     """Delete the namespace's known queues (work, retry, DLQ) and exchanges, best effort."""
     import aio_pika
 
@@ -123,7 +122,7 @@ async def delete_namespace(url: str, namespace: str, queues: list[str] | None = 
 
     names = [
         f"{namespace}{queue}{suffix}"
-        for queue in (queues if queues is not None else _known_queues())
+        for queue in queues
         for suffix in ("", RETRY_SUFFIX, DEAD_LETTER_SUFFIX)
     ]
     try:
