@@ -82,7 +82,7 @@ def up(
     from arcadia.commands import services
 
     setup_logging(verbose)
-    run(services.run_all_in_one(host, port, initial_sync, scenario, console()))
+    run(services.run_all_in_one(host, port, initial_sync, scenario, console()), announce=False)
 
 
 @app.command()
@@ -114,7 +114,7 @@ def serve(
     if service != registry.GATEWAY and service not in registry.names():
         raise typer.BadParameter(f"unknown service {service!r}; choose one of: {SERVICES_HELP}")
     setup_logging(verbose)
-    run(services.serve_one(service, host, port, jobs, dev, console()))
+    run(services.serve_one(service, host, port, jobs, dev, console()), announce=False)
 
 
 @app.command()
@@ -123,7 +123,7 @@ def migrate() -> None:
     ARCADIA_AMQP_URL, declare every known consumer queue. Idempotent."""
     from arcadia.commands import services
 
-    run(services.migrate_all(console()))
+    run(services.migrate_all(console()), announce=False)
 
 
 @app.command()

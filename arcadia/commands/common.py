@@ -37,11 +37,17 @@ def setup_logging(verbose: bool) -> None:
     configure(level="DEBUG" if verbose else ArcadiaSettings().log_level.upper(), verbose=verbose)
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
+def run(coroutine: Coroutine[Any, Any, T], *, announce: bool = True) -> T:
     """Run a command's coroutine: one clear line and exit code 2 for what the operator must fix
-    (configuration, an unreachable database, a refused token); Ctrl-C without a traceback."""
+    (configuration, an unreachable database, a refused token); Ctrl-C without a traceback.
+
+    First, on stderr, the database and bus the command works against (unless the command said
+    it already, or says it itself: `announce=False`).
+    """
     from arcadia.runtime import ConfigurationError
 
+    if announce and not _announced:
+        print_environment()
     try:
         return asyncio.run(coroutine)
     except KeyboardInterrupt:
@@ -90,7 +96,16 @@ def operator_error(exc: BaseException) -> str | None:
     return None
 
 
-def print_environment(service: str | None = None) -> None:
-    from arcadia.commands.services import environment
+_announced = False
 
-    err_console().print(environment(service).line(), soft_wrap=True, markup=False, highlight=False)
+
+def print_environment(service: str | None = None) -> None:
+    """The database and bus this command works against, on stderr (stdout stays the output)."""
+    global _announced
+    from arcadia.runtime import Environment, describe_bus, describe_database
+    from arcadia_core.settings import ArcadiaSettings
+
+    settings = ArcadiaSettings()
+    line = Environment(describe_database(settings, service), describe_bus(settings)).line()
+    err_console().print(line, soft_wrap=True, markup=False, highlight=False)
+    _announced = True

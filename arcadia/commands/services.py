@@ -19,7 +19,6 @@ from arcadia import registry
 from arcadia.allinone import gateway_app, prepare, started
 from arcadia.runtime import (
     ConfigurationError,
-    Environment,
     database_url,
     describe_bus,
     describe_database,
@@ -218,11 +217,6 @@ async def migrate_all(console: Console) -> None:
         )
         queues = len(registry.consumer_queues())
         console.print(f"bus: {queues} consumer queues declared ({describe_bus(settings)})")
-
-
-def environment(service: str | None = None) -> Environment:
-    settings = ArcadiaSettings()
-    return Environment(describe_database(settings, service), describe_bus(settings))
 
 
 async def sync_now(
