@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from arcadia.commands.common import Output
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,12 +22,6 @@ if TYPE_CHECKING:
     from billing_ingest.bootstrap import BillingIngest
 
 app = typer.Typer(help="DigitalOcean's bills: balance, invoices, cost lines.", no_args_is_help=True)
-
-
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def _console() -> Console:

@@ -4,11 +4,16 @@ with one clear line for what an operator must fix, and the environment line."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 import os
 import socket
 import sys
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import Coroutine, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -109,3 +114,48 @@ def print_environment(service: str | None = None) -> None:
     line = Environment(describe_database(settings, service), describe_bus(settings)).line()
     err_console().print(line, soft_wrap=True, markup=False, highlight=False)
     _announced = True
+
+
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table, json or csv")]
+
+
+def cell(value: Any) -> str:
+    """A value as one table or CSV cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dict | list | tuple | bool | int | float):
+        return json.dumps(value, default=str, sort_keys=True)
+    return str(value)
+
+
+def emit_rows(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output, title: str = ""
+) -> None:
+    """Print `rows` on stdout as a table (full width off a terminal), JSON or CSV."""
+    if output is Output.json:
+        typer.echo(json.dumps(list(rows), default=str, indent=2))
+        return
+    if output is Output.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c)) for c in columns])
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    from rich.table import Table
+
+    table = Table(*columns, title=title or None)
+    for row in rows:
+        table.add_row(*(cell(row.get(c)) for c in columns))
+    console().print(table)

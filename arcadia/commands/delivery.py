@@ -8,14 +8,14 @@ RabbitMQ's `<queue>.dlq` when ARCADIA_AMQP_URL is set, and otherwise on the cons
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Coroutine, Sequence
-from enum import StrEnum
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
+
+from arcadia.commands.common import Output, OutputOption
+from arcadia.commands.common import emit_rows as _emit
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,13 +35,6 @@ dlq = typer.Typer(
 )
 
 
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table, json or csv")]
 ServiceOption = Annotated[
     list[str] | None,
     typer.Option("--service", "-s", help="Only this service (repeatable); default: every one"),
@@ -50,36 +43,6 @@ LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="Rows at 
 QueueArgument = Annotated[
     str, typer.Argument(help="Consumer queue, e.g. inventory.on-drift.detected")
 ]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, default=str, sort_keys=True)
-
-
-def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output) -> None:
-    if output is Output.json:
-        typer.echo(json.dumps(list(rows), default=str, indent=2))
-        return
-    if output is Output.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_text(row.get(c)) for c in columns])
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    from rich.table import Table
-
-    from arcadia.commands.common import console
-
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*(_text(row.get(c)) for c in columns))
-    console().print(table)
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -6,19 +6,17 @@ cases and outbox (the running service's relay publishes what they emit).
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
-from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from arcadia.commands.common import Output, OutputOption
+from arcadia.commands.common import emit_rows as _emit
 from arcadia.commands.common import run as run_command
 
 if TYPE_CHECKING:
@@ -30,12 +28,6 @@ app = typer.Typer(
 console = Console()
 
 
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 class Status(StrEnum):
     open = "open"
     accepted = "accepted"
@@ -44,40 +36,11 @@ class Status(StrEnum):
     all = "all"
 
 
-OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table, json or csv")]
-
-
 def _service(service: object) -> Drift:
     from drift.bootstrap import Drift
 
     assert isinstance(service, Drift)
     return service
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, default=str, sort_keys=True)
-
-
-def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output) -> None:
-    if output is Output.json:
-        typer.echo(json.dumps(list(rows), default=str, indent=2))
-        return
-    if output is Output.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_text(row.get(c)) for c in columns])
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*(_text(row.get(c)) for c in columns))
-    console.print(table)
 
 
 @app.command("record")

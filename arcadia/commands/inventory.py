@@ -11,14 +11,16 @@ import csv
 import getpass
 import io
 import json
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
+
+from arcadia.commands.common import Output, OutputOption, cell
+from arcadia.commands.common import emit_rows as _emit
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,50 +34,7 @@ projects = typer.Typer(
 )
 
 
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table, json or csv")]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="Rows at most")]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return json.dumps(value, default=str, sort_keys=True)
-
-
-def _emit(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output, title: str = ""
-) -> None:
-    if output is Output.json:
-        typer.echo(json.dumps(list(rows), default=str, indent=2))
-        return
-    if output is Output.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_text(row.get(c)) for c in columns])
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    from rich.table import Table
-
-    from arcadia.commands.common import console
-
-    table = Table(*columns, title=title or None)
-    for row in rows:
-        table.add_row(*(_text(row.get(c)) for c in columns))
-    console().print(table)
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -302,7 +261,7 @@ def status(output: OutputOption = Output.table) -> None:
                 name = row.get("kind") or row.get("service") or row.get("queue")
                 for key, value in row.items():
                     if key not in ("kind", "service", "queue"):
-                        writer.writerow([section, name, key, _text(value)])
+                        writer.writerow([section, name, key, cell(value)])
         typer.echo(buffer.getvalue(), nl=False)
         return
     _emit(report["syncs"], ["kind", "result", "finished_at", "summary"], output, "last syncs")

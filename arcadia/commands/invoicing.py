@@ -8,33 +8,23 @@ outbox (the running service's relay publishes `deployment.changed` and
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
 
-from arcadia.commands.common import run
+from arcadia.commands.common import Output, OutputOption, run
+from arcadia.commands.common import emit_rows as _print
 
 if TYPE_CHECKING:
     from invoicing.bootstrap import Invoicing
 
 T = TypeVar("T")
 
-
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-OutputOption = Annotated[Output, typer.Option("--output", "-o", help="Print as table, json or csv")]
 
 tenants = typer.Typer(help="The tenants of the customer registry.", no_args_is_help=True)
 deployments = typer.Typer(
@@ -63,37 +53,6 @@ def _run(work: Callable[[Invoicing], Awaitable[T]]) -> T:
     except (NotFound, Conflict, Invalid, IllegalTransition, InvalidPeriod) as exc:
         typer.echo(f"error: {str(exc).strip(chr(39))}", err=True)
         raise typer.Exit(code=1) from exc
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, UUID | date | Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
-    return value
-
-
-def _print(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output) -> None:
-    if output is Output.json:
-        typer.echo(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], indent=2))
-        return
-    if output is Output.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if row.get(c) is None else _plain(row.get(c)) for c in columns])
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table()
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(_plain(row.get(c))) for c in columns))
-    Console().print(table)
 
 
 def _money(cents: int) -> str:

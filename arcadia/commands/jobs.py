@@ -6,14 +6,14 @@ uses PgQueuer's own queries); the services come from the registry with their sch
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+
+from arcadia.commands.common import Output, OutputOption
+from arcadia.commands.common import emit_rows as _emit
 
 if TYPE_CHECKING:
     from arcadia_core.jobs import JobRunner
@@ -26,54 +26,17 @@ app = typer.Typer(
 )
 
 
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 class Status(StrEnum):
     queued = "queued"
     picked = "picked"
     failed = "failed"
 
 
-OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table, json or csv")]
 ServiceOption = Annotated[
     list[str] | None,
     typer.Option("--service", "-s", help="Only this service (repeatable); default: every one"),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="Rows per service")]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, default=str, sort_keys=True)
-
-
-def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output) -> None:
-    if output is Output.json:
-        typer.echo(json.dumps(list(rows), default=str, indent=2))
-        return
-    if output is Output.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_text(row.get(c)) for c in columns])
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    from rich.table import Table
-
-    from arcadia.commands.common import console
-
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*(_text(row.get(c)) for c in columns))
-    console().print(table)
 
 
 def _services(only: list[str] | None) -> list[tuple[str, str]]:

@@ -10,18 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
-from arcadia.commands.common import run
-
-
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+from arcadia.commands.common import Output, run
 
 
 def _day(text: str) -> date:
