@@ -18,6 +18,8 @@ from metering.schemas import (
     ConfigIn,
     ConfigOut,
     KindConfigBody,
+    ResourceUsageOut,
+    ResourceUsagePage,
     UnmeteredOut,
     UnmeteredPage,
     UsageDay,
@@ -92,6 +94,34 @@ async def get_unmetered(
     async with _sessions(request)() as session:
         rows = await queries.unmetered(session, limit=limit)
     return UnmeteredPage(items=[UnmeteredOut(**asdict(r)) for r in rows])
+
+
+@router.get(
+    "/usage/by-resource",
+    response_model=ResourceUsagePage,
+    summary="Metered quantity per deployment, resource and billing kind over [from, to) (admin)",
+)
+async def get_usage_by_resource(
+    request: Request,
+    _: PlatformAdmin,
+    from_: Annotated[date, Query(alias="from", description="First UTC day (inclusive)")],
+    to: Annotated[date, Query(description="End UTC day (exclusive)")],
+    limit: Annotated[int, Query(ge=1, le=5000, description="Page size")] = 1000,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ResourceUsagePage:
+    if to <= from_:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "`to` must be after `from`")
+    start, end = queries.period_bounds(from_, to)
+    try:
+        async with _sessions(request)() as session:
+            rows, following = await queries.usage_by_resource(
+                session, start, end, limit=limit, cursor=cursor
+            )
+    except queries.InvalidCursor as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    return ResourceUsagePage(
+        items=[ResourceUsageOut(**asdict(r)) for r in rows], next_cursor=following
+    )
 
 
 @router.get("/metering/config", response_model=ConfigOut, summary="Metering configuration")

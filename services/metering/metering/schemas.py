@@ -71,3 +71,18 @@ class UnmeteredOut(BaseModel):
 
 class UnmeteredPage(BaseModel):
     items: list[UnmeteredOut]
+
+
+class ResourceUsageOut(BaseModel):
+    deployment_id: UUID
+    tenant_id: UUID | None
+    resource_id: UUID
+    billing_kind: str
+    quantity: Decimal = Field(description="exact SUM(qty) over the period")
+
+
+class ResourceUsagePage(BaseModel):
+    items: list[ResourceUsageOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import exists, func, literal_column, select
+from sqlalchemy import exists, func, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arcadia_core.auth import Principal
@@ -104,6 +106,69 @@ async def unmetered(session: AsyncSession, *, limit: int = 500) -> list[Unmetere
             if len(out) >= limit:
                 break
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceUsage:
+    """Metered quantity of one billing kind for one resource of one deployment."""
+
+    deployment_id: UUID
+    tenant_id: UUID | None
+    resource_id: UUID
+    billing_kind: str
+    quantity: Decimal
+
+
+class InvalidCursor(ValueError):
+    """A cursor this API did not hand out."""
+
+
+def _encode_cursor(deployment_id: UUID, resource_id: UUID, billing_kind: str) -> str:
+    key = [str(deployment_id), str(resource_id), billing_kind]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[UUID, UUID, str]:
+    try:
+        deployment, resource, kind = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return UUID(deployment), UUID(resource), str(kind)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise InvalidCursor("cursor is not one this API returned") from exc
+
+
+async def usage_by_resource(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[ResourceUsage], str | None]:
+    """`SUM(qty)` per (deployment, resource, billing kind) over [start, end), every granularity,
+    in key order; the cursor is the last key of the page."""
+    u = usage_records.c
+    key = (u.deployment_id, u.resource_id, u.resource_kind)
+    # a deployment belongs to one tenant: any non-null tenant of its rows is that tenant
+    tenant = (func.array_agg(u.tenant_id).filter(u.tenant_id.is_not(None)))[1]
+    statement = (
+        select(*key, tenant, func.sum(u.qty))
+        .where(u.period_start >= start, u.period_start < end)
+        .group_by(*key)
+        .order_by(*key)
+        .limit(limit + 1)
+    )
+    if cursor:
+        statement = statement.where(tuple_(*key) > _decode_cursor(cursor))
+    rows = [
+        ResourceUsage(deployment, tenant_id, resource, kind, Decimal(total))
+        for deployment, resource, kind, tenant_id, total in await session.execute(statement)
+    ]
+    following = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        following = _encode_cursor(last.deployment_id, last.resource_id, last.billing_kind)
+    return rows, following
 
 
 def period_bounds(first: date, end: date) -> tuple[datetime, datetime]:

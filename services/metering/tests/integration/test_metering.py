@@ -303,3 +303,77 @@ async def test_a_usage_catch_up_re_sends_every_metered_day_at_its_version(
         (e["day"], e["version"], e["totals"]) for e in latest.values()
     )
     assert {e["day"]: e["version"] for e in resent} == {"2026-12-01": 1, "2026-12-02": 2}
+
+
+async def test_usage_by_resource_pages_every_resource_and_is_admin_only(
+    metering: bootstrap.Metering,
+    deliver: Deliver,
+    api: httpx.AsyncClient,
+    bearer: Callable[[Principal], dict[str, str]],
+) -> None:
+    droplets = [uuid4() for _ in range(3)]
+    for rid in droplets:
+        await deliver(synced(rid, 1))
+    volume = uuid4()
+    await deliver(
+        synced(
+            volume,
+            1,
+            kind="volume",
+            attrs={"created_at": "2026-10-01T00:00:00Z", "size_gigabytes": 31},
+        )
+    )
+    other = uuid4()
+    await deliver(synced(other, 1, deployment=OTHER_DEP, tenant=OTHER_TENANT))
+    await meter_range(date(2026, 12, 1), date(2026, 12, 3), uow=metering.uow, clock=metering.clock)
+    admin = bearer(Principal.platform_admin())
+    query = {"from": "2026-12-01", "to": "2026-12-03"}
+
+    seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params = query | {"limit": "2"} | ({"cursor": cursor} if cursor else {})
+        answer = await api.get("/api/v1/usage/by-resource", params=params, headers=admin)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        seen.extend(body["items"])
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    by_key = {(row["resource_id"], row["billing_kind"]): row for row in seen}
+    assert len(by_key) == len(seen) == 5
+    for rid in droplets:
+        row = by_key[(str(rid), "droplet_hours")]
+        assert (row["deployment_id"], row["tenant_id"], row["quantity"]) == (
+            str(DEP),
+            str(TENANT),
+            "48",
+        )
+    assert Decimal(by_key[(str(volume), "volume_gb_month")]["quantity"]) == Decimal(62) / 31
+    assert by_key[(str(other), "droplet_hours")]["tenant_id"] == str(OTHER_TENANT)
+
+    # the end is exclusive: one day only
+    one_day = await api.get(
+        "/api/v1/usage/by-resource",
+        params={"from": "2026-12-01", "to": "2026-12-02"},
+        headers=admin,
+    )
+    assert {
+        r["quantity"] for r in one_day.json()["items"] if r["billing_kind"] == "droplet_hours"
+    } == {"24"}
+
+    mine = bearer(Principal.tenant(TENANT))
+    assert (
+        await api.get("/api/v1/usage/by-resource", params=query, headers=mine)
+    ).status_code == 403
+    backwards = {"from": "2026-12-03", "to": "2026-12-01"}
+    assert (
+        await api.get("/api/v1/usage/by-resource", params=backwards, headers=admin)
+    ).status_code == 400
+    forged = query | {"cursor": "not-a-cursor"}
+    answer = await api.get("/api/v1/usage/by-resource", params=forged, headers=admin)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("application/problem+json")
