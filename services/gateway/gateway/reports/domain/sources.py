@@ -112,6 +112,9 @@ class Resource:
     tenant_id: UUID | None
     deployment_id: UUID | None
     deleted_at: datetime | None
+    # the provider id of the droplet a backup belongs to: DigitalOcean bills a droplet's
+    # backups on a line naming the droplet, metering meters each backup as a resource
+    parent_provider_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
