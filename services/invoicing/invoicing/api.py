@@ -11,7 +11,8 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from arcadia_core.auth import CurrentPrincipal, PlatformAdmin, Principal
@@ -45,6 +46,7 @@ from invoicing.schemas import (
     TenantPatch,
 )
 from invoicing.usecases import catalog as catalog_cases
+from invoicing.usecases import documents as document_cases
 from invoicing.usecases import invoices as invoice_cases
 from invoicing.usecases import registry as registry_cases
 from invoicing.usecases.quotes import price
@@ -418,11 +420,16 @@ async def list_invoices(
     )
 
 
-async def _detail(request: Request, principal: Principal, invoice_id: UUID) -> InvoiceDetail:
+async def _visible(request: Request, principal: Principal, invoice_id: UUID) -> None:
+    """404 unless the invoice exists and the principal may see it."""
     async with _sessions(request)() as session:
         visible = await queries.invoice_visible(session, principal, invoice_id)
     if not visible:
         raise _not_found("invoice")
+
+
+async def _detail(request: Request, principal: Principal, invoice_id: UUID) -> InvoiceDetail:
+    await _visible(request, principal, invoice_id)
     async with _container(request).uow() as work:
         invoice = await work.invoices.get(invoice_id)
     if invoice is None:
@@ -444,14 +451,85 @@ async def _transition(
     request: Request, principal: Principal, invoice_id: UUID, action: str
 ) -> InvoiceDetail:
     c = _container(request)
-    await invoice_cases.transition(invoice_id, action, uow=c.uow, clock=c.clock)
+    await invoice_cases.transition(
+        invoice_id, action, uow=c.uow, clock=c.clock, renderer=c.renderer
+    )
     return await _detail(request, principal, invoice_id)
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such invoice, or another tenant's"},
+}
+PRIVATE = "private, no-cache"  # a tenant's document: never in a shared cache
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if if_none_match is None:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response_class=Response,
+    summary="The issued invoice as a PDF, rendered once at issue and served unchanged",
+    responses={
+        200: {
+            "content": {"application/pdf": {}},
+            "description": "The stored PDF. `ETag` is its quoted sha256 (also plain in "
+            "`X-Content-SHA256`); `If-None-Match` with it answers 304.",
+        },
+        304: {"description": "The PDF is the one the client holds"},
+        **PROBLEMS,
+        409: {"description": "Not issued (a draft, or voided before issue): no PDF exists"},
+    },
+)
+async def get_invoice_pdf(
+    request: Request,
+    principal: CurrentPrincipal,
+    invoice_id: UUID,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    await _visible(request, principal, invoice_id)
+    c = _container(request)
+    invoice, document = await document_cases.invoice_pdf(
+        invoice_id, uow=c.uow, renderer=c.renderer, clock=c.clock
+    )
+    etag = f'"{document.sha256}"'
+    headers = {"ETag": etag, "X-Content-SHA256": document.sha256, "Cache-Control": PRIVATE}
+    if _etag_matches(if_none_match, etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return Response(document.pdf, media_type="application/pdf", headers=headers)
+
+
+@router.get(
+    "/invoices/{invoice_id}/document",
+    response_class=HTMLResponse,
+    summary="The invoice as an HTML fragment (the PDF's template) for a web page to embed",
+    responses={
+        200: {
+            "content": {"text/html": {}},
+            "description": 'One `<article class="arcadia-invoice">` element, rendered '
+            "from the invoice's current data; a draft is marked DRAFT, a void one VOID.",
+        },
+        **PROBLEMS,
+    },
+)
+async def get_invoice_document(
+    request: Request, principal: CurrentPrincipal, invoice_id: UUID
+) -> HTMLResponse:
+    await _visible(request, principal, invoice_id)
+    c = _container(request)
+    _, html = await document_cases.invoice_html(invoice_id, uow=c.uow, renderer=c.renderer)
+    return HTMLResponse(html, headers={"Cache-Control": PRIVATE})
 
 
 @router.post(
     "/invoices/{invoice_id}/issue",
     response_model=InvoiceDetail,
-    summary="Issue a draft (admin): it gets its number and never changes again",
+    summary="Issue a draft (admin): it gets its number and its PDF, and never changes again",
 )
 async def issue_invoice(request: Request, admin: PlatformAdmin, invoice_id: UUID) -> InvoiceDetail:
     return await _transition(request, admin, invoice_id, "issue")

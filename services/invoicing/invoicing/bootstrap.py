@@ -26,11 +26,12 @@ from arcadia_core.jobs import JobRunner
 from arcadia_core.outbox import OutboxRelay
 from arcadia_core.service import ServiceContext, ServiceDefinition
 from invoicing import api, catalog, consumers
+from invoicing.adapters.documents import DocumentRenderer
 from invoicing.adapters.tables import SCHEMA, inbox, outbox
 from invoicing.adapters.unit_of_work import SqlUnitOfWork
 from invoicing.config import InvoicingSettings
 from invoicing.jobs import register_jobs
-from invoicing.ports import Clock
+from invoicing.ports import Clock, InvoiceRenderer
 from invoicing.usecases.catalog import load_catalog
 
 SERVICE = "invoicing"
@@ -71,6 +72,7 @@ class Invoicing(ServiceContainer):
     relay: OutboxRelay
     jobs: JobRunner
     clock: Clock = field(default=utc_now)
+    renderer: InvoiceRenderer = field(default_factory=DocumentRenderer)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, outbox=outbox, inbox=inbox, on_commit=self.relay.wake)

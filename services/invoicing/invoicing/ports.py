@@ -1,4 +1,5 @@
-"""What the invoicing use cases need from the outside world: repositories and a clock."""
+"""What the invoicing use cases need from the outside world: repositories, a document
+renderer and a clock."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from uuid import UUID
 
 from arcadia_core.events import EventPayload
 from invoicing.domain.catalog import Addon, Plan
+from invoicing.domain.documents import InvoiceDocument
 from invoicing.domain.model import Deployment, Invoice, Subscription, Tenant
 from invoicing.domain.period import Period
 
@@ -110,6 +112,34 @@ class Invoices(Protocol):
     async def set_status(self, invoice: Invoice) -> None: ...
 
 
+class InvoiceDocuments(Protocol):
+    """The PDF of each issued invoice, stored once."""
+
+    async def get(self, invoice_id: UUID) -> InvoiceDocument | None: ...
+
+    async def add(self, document: InvoiceDocument) -> InvoiceDocument:
+        """Store `document` unless the invoice has one already; return the stored one."""
+
+
+class InvoiceRenderer(Protocol):
+    """Renders an invoice from one template: an HTML fragment for the web, a PDF to keep.
+
+    `deployments` holds (at least) the deployments the invoice's lines name. Both calls are
+    CPU work with no I/O beyond the renderer's own files; callers run `render_pdf` in a thread.
+    """
+
+    @property
+    def template_version(self) -> str: ...
+
+    def render_html(
+        self, invoice: Invoice, tenant: Tenant, deployments: Mapping[UUID, Deployment]
+    ) -> str: ...
+
+    def render_pdf(
+        self, invoice: Invoice, tenant: Tenant, deployments: Mapping[UUID, Deployment]
+    ) -> bytes: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def registry(self) -> Registry: ...
@@ -122,6 +152,9 @@ class UnitOfWork(Protocol):
 
     @property
     def invoices(self) -> Invoices: ...
+
+    @property
+    def documents(self) -> InvoiceDocuments: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

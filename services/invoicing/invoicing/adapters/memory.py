@@ -22,6 +22,7 @@ from uuid import UUID
 
 from arcadia_core.events import EventPayload
 from invoicing.domain.catalog import Addon, Plan
+from invoicing.domain.documents import InvoiceDocument
 from invoicing.domain.lifecycle import ISSUED, PAID, VOID
 from invoicing.domain.model import Deployment, Invoice, Subscription, Tenant
 from invoicing.domain.period import Period, active_window
@@ -48,6 +49,7 @@ class MemoryState:
     usage: dict[tuple[UUID, date], UsageDay] = field(default_factory=dict)
     invoices: dict[UUID, Invoice] = field(default_factory=dict)
     sequences: dict[int, int] = field(default_factory=dict)
+    documents: dict[UUID, InvoiceDocument] = field(default_factory=dict)
     inbox: set[tuple[str, UUID]] = field(default_factory=set)
 
     def copy(self) -> MemoryState:
@@ -346,6 +348,20 @@ class MemoryInvoices:
         )
 
 
+class MemoryDocuments:
+    def __init__(self, state: MemoryState) -> None:
+        self.state = state
+
+    async def get(self, invoice_id: UUID) -> InvoiceDocument | None:
+        return self.state.documents.get(invoice_id)
+
+    async def add(self, document: InvoiceDocument) -> InvoiceDocument:
+        if document.invoice_id not in self.state.invoices:
+            # the SQL schema's foreign key
+            raise KeyError(f"invoice {document.invoice_id} not found")
+        return self.state.documents.setdefault(document.invoice_id, document)
+
+
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
@@ -358,6 +374,7 @@ class MemoryUnitOfWork:
         self._catalog = MemoryCatalog(self.state)
         self._usage = MemoryUsage(self.state)
         self._invoices = MemoryInvoices(self.state)
+        self._documents = MemoryDocuments(self.state)
         self._pending = []
 
     @property
@@ -375,6 +392,10 @@ class MemoryUnitOfWork:
     @property
     def invoices(self) -> MemoryInvoices:
         return self._invoices
+
+    @property
+    def documents(self) -> MemoryDocuments:
+        return self._documents
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self._begin()

@@ -27,6 +27,7 @@ from invoicing.adapters.tables import (
     plans,
     subscription_addons,
     subscriptions,
+    tenant_invoice_documents,
     tenant_invoice_lines,
     tenant_invoices,
     tenants,
@@ -34,6 +35,7 @@ from invoicing.adapters.tables import (
     usage_days,
 )
 from invoicing.domain.catalog import Addon, Plan, PlanItem
+from invoicing.domain.documents import InvoiceDocument
 from invoicing.domain.lifecycle import ISSUED, PAID, VOID
 from invoicing.domain.model import Deployment, Invoice, InvoiceLine, Subscription, Tenant
 from invoicing.domain.period import Period
@@ -616,3 +618,37 @@ class SqlInvoices:
                 voided_at=invoice.voided_at,
             )
         )
+
+
+class SqlDocuments:
+    """Issued invoices' PDFs: written once, never updated."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, invoice_id: UUID) -> InvoiceDocument | None:
+        row = (
+            (
+                await self.session.execute(
+                    select(tenant_invoice_documents).where(
+                        tenant_invoice_documents.c.invoice_id == invoice_id
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return (
+            None if row is None else InvoiceDocument(**{k: row[k] for k in _names(InvoiceDocument)})
+        )
+
+    async def add(self, document: InvoiceDocument) -> InvoiceDocument:
+        """Insert unless the invoice has a document already (two first requests may race)."""
+        await self.session.execute(
+            pg_insert(tenant_invoice_documents)
+            .values(**asdict(document))
+            .on_conflict_do_nothing(index_elements=[tenant_invoice_documents.c.invoice_id])
+        )
+        stored = await self.get(document.invoice_id)
+        assert stored is not None
+        return stored

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Table,
@@ -206,6 +207,23 @@ tenant_invoice_lines = Table(
     # for an adjustment line: the first day of the period it corrects
     Column("corrects_period", Date),
     Index("ix_tenant_invoice_lines_invoice", "invoice_id", "position"),
+)
+
+# the PDF of an issued invoice, rendered once (at issue, or on first request for one issued
+# before documents existed) and served unchanged afterwards
+tenant_invoice_documents = Table(
+    "tenant_invoice_documents",
+    metadata,
+    Column(
+        "invoice_id",
+        UUID(as_uuid=True),
+        ForeignKey(f"{SCHEMA}.tenant_invoices.id"),
+        primary_key=True,
+    ),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("template_version", Text, nullable=False),
+    Column("rendered_at", DateTime(timezone=True), nullable=False),
 )
 
 invoice_sequences = Table(

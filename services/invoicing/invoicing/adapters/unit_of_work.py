@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from arcadia_core.uow import SqlUnitOfWork as BaseUnitOfWork
-from invoicing.adapters.repository import SqlCatalog, SqlInvoices, SqlRegistry, SqlUsage
+from invoicing.adapters.repository import (
+    SqlCatalog,
+    SqlDocuments,
+    SqlInvoices,
+    SqlRegistry,
+    SqlUsage,
+)
 
 PRODUCER = "invoicing"
 
@@ -14,9 +20,11 @@ class SqlUnitOfWork(BaseUnitOfWork):
     catalog: SqlCatalog
     usage: SqlUsage
     invoices: SqlInvoices
+    documents: SqlDocuments
 
     def _repositories(self) -> None:
         self.registry = SqlRegistry(self.session)
         self.catalog = SqlCatalog(self.session)
         self.usage = SqlUsage(self.session)
         self.invoices = SqlInvoices(self.session)
+        self.documents = SqlDocuments(self.session)

@@ -1,4 +1,4 @@
-"""Invoice lifecycle: issue (numbered, announced), pay, void."""
+"""Invoice lifecycle: issue (numbered, announced, its PDF kept), pay, void."""
 
 from __future__ import annotations
 
@@ -8,13 +8,24 @@ from uuid import UUID
 from arcadia_core.events import TenantInvoiceIssued
 from invoicing.domain.lifecycle import ISSUE, ISSUED, PAID, VOID, invoice_number, next_status
 from invoicing.domain.model import Invoice, NotFound
-from invoicing.ports import Clock, UnitOfWorkFactory
+from invoicing.ports import Clock, InvoiceRenderer, UnitOfWorkFactory
+from invoicing.usecases.documents import render_issued
 
 
 async def transition(
-    invoice_id: UUID, action: str, *, uow: UnitOfWorkFactory, clock: Clock
+    invoice_id: UUID,
+    action: str,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    renderer: InvoiceRenderer | None = None,
 ) -> Invoice:
-    """Apply `action` (issue, pay, void); `IllegalTransition` when the status forbids it."""
+    """Apply `action` (issue, pay, void); `IllegalTransition` when the status forbids it.
+
+    Issuing with a `renderer` renders the invoice's PDF and stores it in the same unit of
+    work as the new status, number and event: a failed render issues nothing. Without one the
+    PDF is rendered on its first request instead (`documents.invoice_pdf`).
+    """
     async with uow() as work:
         invoice = await work.invoices.get(invoice_id, lock=True)
         if invoice is None:
@@ -32,6 +43,8 @@ async def transition(
         await work.invoices.set_status(changed)
         if action == ISSUE:
             assert changed.number is not None and changed.issued_at is not None
+            if renderer is not None:
+                await work.documents.add(await render_issued(work, changed, renderer, now))
             work.emit(
                 TenantInvoiceIssued(
                     invoice_id=changed.id,
