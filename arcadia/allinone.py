@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -147,8 +147,9 @@ async def started(services: Services, *, run_jobs: bool = True) -> AsyncIterator
                 await store.close()
 
 
-def gateway_app(services: Services) -> FastAPI:
-    """The gateway, reaching every service of this process in process."""
+def gateway_app(services: Services, demo_tokens: Mapping[str, str] | None = None) -> FastAPI:
+    """The gateway, reaching every service of this process in process. `demo_tokens` (role →
+    token) turns on the dashboard's demo sign-in."""
     from gateway.app import create_app as create_gateway
     from gateway.app import upstream_clients
 
@@ -161,4 +162,5 @@ def gateway_app(services: Services) -> FastAPI:
             {name: httpx.ASGITransport(app=s.app()) for name, s in services.running.items()},
         ),
         registry.gateway_routes(),
+        demo_tokens=demo_tokens,
     )

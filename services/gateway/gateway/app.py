@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,6 +35,7 @@ from arcadia_core.http import (
 from arcadia_core.settings import ArcadiaSettings
 from gateway.openapi import merged_asyncapi_index, merged_openapi
 from gateway.routes import UnsafePath, encoded, normalized_path, service_for
+from gateway.ui import mount_ui
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,10 @@ def create_app(
     settings: ArcadiaSettings,
     upstreams: dict[str, httpx.AsyncClient],
     routes: dict[str, str],
+    demo_tokens: Mapping[str, str] | None = None,
 ) -> FastAPI:
-    """`routes`: path prefix under /api/v1 → service name (`arcadia.registry.gateway_routes()`)."""
+    """`routes`: path prefix under /api/v1 → service name (`arcadia.registry.gateway_routes()`).
+    `demo_tokens` (role `admin`/`tenant` → token) enables the dashboard's demo sign-in."""
     unknown = sorted(set(routes.values()) - set(upstreams))
     if unknown:
         raise ValueError(f"routes name services without an upstream client: {', '.join(unknown)}")
@@ -178,6 +181,7 @@ def create_app(
         return JSONResponse(await merged_openapi(upstreams, base_openapi))
 
     mount_docs(app)
+    mount_ui(app, settings, demo_tokens=demo_tokens)
 
     @app.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi_index() -> JSONResponse:
