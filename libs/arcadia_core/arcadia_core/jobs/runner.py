@@ -7,7 +7,8 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -30,11 +31,13 @@ from arcadia_core.context import correlation, current_correlation_id
 from arcadia_core.db import asyncpg_dsn, dumps
 from arcadia_core.jobs.driver import ListeningPoolDriver
 from arcadia_core.jobs.schema import db_settings, job_queries
+from arcadia_core.runs import RunLog, RunNote, RunSummary
 
 logger = logging.getLogger("arcadia.jobs")
 
-JobFunction = Callable[[dict[str, Any]], Awaitable[None]]
-ScheduleFunction = Callable[[], Awaitable[None]]
+# what a job or schedule returns is the summary of its run in the run log (`arcadia_core.runs`)
+JobFunction = Callable[[dict[str, Any]], Awaitable[RunSummary]]
+ScheduleFunction = Callable[[], Awaitable[RunSummary]]
 JobF = TypeVar("JobF", bound=JobFunction)
 ScheduleF = TypeVar("ScheduleF", bound=ScheduleFunction)
 
@@ -75,6 +78,7 @@ class _JobSpec:
     retries: int
     concurrency: int
     backoff: timedelta
+    record: bool = True
 
     def delay(self, attempts: int) -> timedelta:
         """Wait before the retry that follows attempt number `attempts + 1`."""
@@ -86,6 +90,7 @@ class _JobSpec:
 class _ScheduleSpec:
     fn: ScheduleFunction
     cron: str
+    record: bool = True
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,11 @@ class JobRunner:
         service: str,
         batch_size: int = 10,
         poll_interval: timedelta = timedelta(seconds=30),
+        run_log: RunLog | None = None,
     ) -> None:
         self.dsn = asyncpg_dsn(dsn)
+        # every job and schedule execution is recorded here, under its name, when given
+        self.run_log = run_log
         self.schema = schema
         self.service = service
         self.settings = db_settings(schema)
@@ -175,11 +183,13 @@ class JobRunner:
         retries: int = 3,
         concurrency: int = 0,
         backoff: timedelta = timedelta(seconds=10),
+        record: bool = True,
     ) -> Callable[[JobF], JobF]:
         """Register `async def fn(payload: dict[str, Any]) -> None` as job `name`.
 
         `retries` further attempts after the first failure; `concurrency` caps how many run at
-        once across all replicas (0: unlimited).
+        once across all replicas (0: unlimited). Each attempt is a run in the run log (unless
+        `record` is off); what `fn` returns (a short text or a mapping) is its summary.
         """
         self._check_name(name)
         if retries < 0 or concurrency < 0:
@@ -188,13 +198,19 @@ class JobRunner:
         def register(fn: JobF) -> JobF:
             _require_async(fn, f"job {name!r}")
             self._check_name(name)
-            self._jobs[name] = _JobSpec(fn, retries, concurrency, backoff)
+            self._jobs[name] = _JobSpec(fn, retries, concurrency, backoff, record)
             return fn
 
         return register
 
-    def schedule(self, name: str, cron: str) -> Callable[[ScheduleF], ScheduleF]:
-        """Register `async def fn() -> None` to run on `cron` (UTC), once per tick fleet-wide."""
+    def schedule(
+        self, name: str, cron: str, *, record: bool = True
+    ) -> Callable[[ScheduleF], ScheduleF]:
+        """Register `async def fn() -> None` to run on `cron` (UTC), once per tick fleet-wide.
+
+        Each tick is a run in the run log unless `record` is off (a tick that only queues a
+        job, which is recorded itself).
+        """
         self._check_name(name)
         if not croniter.is_valid(cron):
             raise ValueError(f"invalid cron expression for {name!r}: {cron!r}")
@@ -202,7 +218,7 @@ class JobRunner:
         def register(fn: ScheduleF) -> ScheduleF:
             _require_async(fn, f"schedule {name!r}")
             self._check_name(name)
-            self._schedules[name] = _ScheduleSpec(fn, cron)
+            self._schedules[name] = _ScheduleSpec(fn, cron, record)
             return fn
 
         return register
@@ -315,13 +331,26 @@ class JobRunner:
 
     # -- consuming ------------------------------------------------------------------------------
 
+    @asynccontextmanager
+    async def _recorded(self, name: str, record: bool) -> AsyncIterator[RunNote]:
+        if self.run_log is None or not record:
+            yield RunNote()
+            return
+        async with self.run_log.record(name) as note:
+            yield note
+
     def _job_entrypoint(
         self, name: str, spec: _JobSpec, queries: Queries
     ) -> Callable[[Job], Awaitable[None]]:
         async def entrypoint(job: Job) -> None:
             with correlation(_correlation_of(job), new_if_missing=True):
                 try:
-                    await spec.fn(_decode(job.payload))
+                    async with self._recorded(name, spec.record) as run:
+                        try:
+                            run.summarize(await spec.fn(_decode(job.payload)))
+                        except Exception:
+                            run.summarize(f"attempt {job.attempts + 1} of {spec.retries + 1}")
+                            raise
                 except Exception as exc:
                     if job.attempts >= spec.retries:
                         logger.exception(
@@ -371,7 +400,8 @@ class JobRunner:
         async def entrypoint(schedule: Schedule) -> None:
             with correlation(None, new_if_missing=True):
                 try:
-                    await spec.fn()
+                    async with self._recorded(name, spec.record) as run:
+                        run.summarize(await spec.fn())
                 except Exception:
                     logger.exception("%s: schedule %s (%s) failed", self.service, name, spec.cron)
 
@@ -549,11 +579,21 @@ class JobRunner:
         """Run a job's (or schedule's) function inline, bypassing the queue (CLI on demand).
 
         The payload goes through the same JSON round trip as a queued job's; errors propagate.
+        The run is recorded as a queued one would be, under the current correlation id or a
+        new one.
         """
+        with correlation(current_correlation_id(), new_if_missing=True):
+            await self._run_inline(name, payload)
+
+    async def _run_inline(self, name: str, payload: Mapping[str, Any] | None) -> None:
         if name in self._jobs:
-            await self._jobs[name].fn(_decode(_encode(payload or {})))
+            job = self._jobs[name]
+            async with self._recorded(name, job.record) as run:
+                run.summarize(await job.fn(_decode(_encode(payload or {}))))
         elif name in self._schedules:
-            await self._schedules[name].fn()
+            schedule = self._schedules[name]
+            async with self._recorded(name, schedule.record) as run:
+                run.summarize(await schedule.fn())
         else:
             raise KeyError(f"no job or schedule {name!r} registered on {self.service}")
 
