@@ -18,6 +18,8 @@ from uuid import UUID
 from rich.console import Console
 
 from arcadia.allinone import Services
+from arcadia_core.auth import Principal, mint_token
+from arcadia_core.settings import ArcadiaSettings
 
 if TYPE_CHECKING:
     from billing_ingest.bootstrap import BillingIngest
@@ -120,3 +122,16 @@ async def tell(services: Services, console: Console) -> DemoFacts:
         provider_invoice=APRIL_2026,
         tenant_invoice=invoices[0] if invoices else None,
     )
+
+
+def sign_in_tokens(settings: ArcadiaSettings, facts: DemoFacts) -> dict[str, str]:
+    """The dashboard's one-click sign-in (`/ui/demo/sign-in/{role}`): a token per role, for the
+    platform admin and the demo tenant."""
+
+    def token(principal: Principal) -> str:
+        return mint_token(principal, secret=settings.jwt_secret, audience=settings.jwt_audience)
+
+    return {
+        "admin": token(Principal.platform_admin()),
+        "tenant": token(Principal.tenant(facts.tenant_id)),
+    }

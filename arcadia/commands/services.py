@@ -127,12 +127,22 @@ async def run_all_in_one(
             from arcadia import demo
 
             facts = await demo.tell(running, console)
-        _banner(running, host, port, facts, console)
-        await _serve(gateway_app(running), host, port)
+        demo_tokens = None
+        if facts is not None:
+            from arcadia.demo import sign_in_tokens
+
+            demo_tokens = sign_in_tokens(running.settings, facts)
+        _banner(running, host, port, facts, console, demo_tokens)
+        await _serve(gateway_app(running, demo_tokens=demo_tokens), host, port)
 
 
 def _banner(
-    services: Services, host: str, port: int, facts: DemoFacts | None, console: Console
+    services: Services,
+    host: str,
+    port: int,
+    facts: DemoFacts | None,
+    console: Console,
+    demo_tokens: dict[str, str] | None = None,
 ) -> None:
     settings = services.settings
 
@@ -169,6 +179,16 @@ def _banner(
             curl(tenant, f"/invoices/{facts.tenant_invoice}")
         console.print("What the tenant sees of the inventory (only its own):")
         curl(tenant, "/inventory")
+    console.print(f"\nDashboard: {base}/ui/", soft_wrap=True, crop=False, highlight=False)
+    for role, who in (("admin", "the platform admin"), ("tenant", "the demo tenant")):
+        if role in (demo_tokens or {}):
+            console.print(
+                f"  sign in as {who}: {base}/ui/demo/sign-in/{role}",
+                soft_wrap=True,
+                crop=False,
+                markup=False,
+                highlight=False,
+            )
     console.print(f"\nAPI docs: {base}/docs   Stop with Ctrl-C.\n")
 
 
