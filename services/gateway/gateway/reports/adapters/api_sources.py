@@ -54,8 +54,11 @@ class ApiSources:
         authorization: str,
         *,
         request_id: str | None = None,
+        page_size: int | None = None,
     ) -> None:
+        """`page_size` overrides every list's page size (each service's largest by default)."""
         self._clients = clients
+        self._page_size = page_size
         self._headers = {"Authorization": authorization}
         if request_id:
             self._headers["X-Request-Id"] = request_id
@@ -182,6 +185,8 @@ class ApiSources:
         seen: set[str] = set()
         while True:
             query = dict(params) | ({"cursor": cursor} if cursor else {})
+            if self._page_size is not None:
+                query["limit"] = self._page_size
             body = await self._get(service, path, query)
             page = _parsed(lambda b: (list(b["items"]), b.get("next_cursor")), body)
             items.extend(_parsed(parse, item) for item in page[0])
