@@ -42,7 +42,10 @@ def runs_path(service: str) -> str:
     return f"/runs/{service}"
 
 
-def runs_router(service: str, run_log: RunLog) -> APIRouter:
+def runs_router(service: str, run_log: RunLog | None) -> APIRouter:
+    """The route of `service`'s run log (its job runner's: `runs_router(name, jobs.run_log)`)."""
+    if run_log is None:
+        raise ValueError(f"{service} keeps no run log: give its JobRunner a RunLog")
     router = APIRouter(prefix="/api/v1", tags=["runs"])
 
     @router.get(

@@ -19,6 +19,8 @@ from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.outbox import OutboxRelay
+from arcadia_core.runs import RunLog
+from arcadia_core.runs_api import runs_path, runs_router
 from arcadia_core.service import Clock, ServiceContext, ServiceDefinition, utc_now
 from billing_ingest import api, consumers
 from billing_ingest.adapters import queries
@@ -77,7 +79,7 @@ class BillingIngest(ServiceContainer):
             title="ArcadiaCloud billing ingest",
             description="DigitalOcean's bills: balance, invoices, cost lines matched to resources.",
             settings=self.settings,
-            routers=[api.router],
+            routers=[api.router, runs_router(SERVICE, self.jobs.run_log)],
             ready_checks={"database": self.ready},
             state={"container": self},
         )
@@ -123,7 +125,12 @@ def build(
             settings.finance_url, settings.finance_jwt_secret, transport=finance_transport
         ),
         relay=OutboxRelay(engine, outbox, bus),
-        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+        jobs=JobRunner(
+            asyncpg_dsn(database_url),
+            schema=SCHEMA,
+            service=SERVICE,
+            run_log=RunLog(engine, SCHEMA),
+        ),
         clock=clock,
     )
     register_jobs(
@@ -159,7 +166,7 @@ DEFINITION = ServiceDefinition(
     settings=BillingSettings,
     migrate=migrate,
     build=build_service,
-    routes=("/billing",),
+    routes=("/billing", runs_path(SERVICE)),
     publishes=(InvoiceIngested,),
     consumes=tuple(model.EVENT_TYPE for model in consumers.CONSUMES),
     calls_digitalocean=True,

@@ -24,6 +24,8 @@ from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.outbox import OutboxRelay
+from arcadia_core.runs import RunLog
+from arcadia_core.runs_api import runs_path, runs_router
 from arcadia_core.service import Clock, ServiceContext, ServiceDefinition, utc_now
 from drift import api, consumers
 from drift.adapters import queries
@@ -80,7 +82,7 @@ class Drift(ServiceContainer):
             title="ArcadiaCloud drift",
             description="Desired state against live state, field by field; the drift inbox.",
             settings=self.settings,
-            routers=[api.router],
+            routers=[api.router, runs_router(SERVICE, self.jobs.run_log)],
             ready_checks={"database": self.ready},
             state={"container": self},
         )
@@ -95,7 +97,12 @@ def build(settings: DriftSettings, bus: Bus, *, database_url: str, clock: Clock 
         engine=engine,
         sessions=session_factory(engine),
         relay=OutboxRelay(engine, outbox, bus),
-        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+        jobs=JobRunner(
+            asyncpg_dsn(database_url),
+            schema=SCHEMA,
+            service=SERVICE,
+            run_log=RunLog(engine, SCHEMA),
+        ),
         clock=clock,
     )
     register_jobs(service.jobs, uow=service.uow, clock=service.clock)
@@ -118,7 +125,7 @@ DEFINITION = ServiceDefinition(
     settings=DriftSettings,
     migrate=migrate,
     build=build_service,
-    routes=("/provisioned", "/drift"),
+    routes=("/provisioned", "/drift", runs_path(SERVICE)),
     publishes=(DriftDetected, DriftResolved, CatchUpRequested),
     consumes=(ResourceSynced.EVENT_TYPE, ResourceDeleted.EVENT_TYPE),
     calls_digitalocean=False,

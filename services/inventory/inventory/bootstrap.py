@@ -21,6 +21,8 @@ from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.outbox import OutboxRelay
+from arcadia_core.runs import RunLog
+from arcadia_core.runs_api import runs_path, runs_router
 from arcadia_core.service import ServiceContext, ServiceDefinition
 from do_api import DigitalOceanClient, budget_for
 from inventory import api, consumers
@@ -89,7 +91,7 @@ class Inventory(ServiceContainer):
             title="ArcadiaCloud inventory",
             description="Mirror of the DigitalOcean account: resources, projects, audit log.",
             settings=self.settings,
-            routers=[api.router],
+            routers=[api.router, runs_router(SERVICE, self.jobs.run_log)],
             ready_checks={"database": self.ready},
             state={"container": self},
         )
@@ -132,7 +134,12 @@ def build(
         do_client=do_client,
         provider=provider,
         relay=OutboxRelay(engine, outbox, bus),
-        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+        jobs=JobRunner(
+            asyncpg_dsn(database_url),
+            schema=SCHEMA,
+            service=SERVICE,
+            run_log=RunLog(engine, SCHEMA),
+        ),
     )
     register_jobs(
         inventory.jobs,
@@ -174,7 +181,7 @@ DEFINITION = ServiceDefinition(
     settings=InventorySettings,
     migrate=migrate,
     build=build_service,
-    routes=("/inventory", "/projects"),
+    routes=("/inventory", "/projects", runs_path(SERVICE)),
     publishes=(ResourceSynced, ResourceDeleted, CatchUpRequested),
     consumes=tuple(model.EVENT_TYPE for model in consumers.CONSUMES),
     calls_digitalocean=True,

@@ -24,13 +24,14 @@ def register_jobs(
 ) -> None:
     for kind, spec in kinds.SYNCS.items():
 
-        async def run_sync(_: dict[str, Any] | None = None, kind: str = kind) -> None:
-            await sync_kind(
+        async def run_sync(_: dict[str, Any] | None = None, kind: str = kind) -> dict[str, Any]:
+            summary = await sync_kind(
                 kind, provider=provider, uow=uow, clock=clock, internal_project=internal_project
             )
+            return {"kind": kind, **summary}
 
         async def tick(kind: str = kind) -> None:
             await runner.enqueue(job_name(kind), {}, dedupe_key=f"{job_name(kind)}:pending")
 
         runner.job(job_name(kind), retries=3)(run_sync)
-        runner.schedule(f"{job_name(kind)}.tick", spec.cron)(tick)
+        runner.schedule(f"{job_name(kind)}.tick", spec.cron, record=False)(tick)

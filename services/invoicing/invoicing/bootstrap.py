@@ -24,6 +24,8 @@ from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.outbox import OutboxRelay
+from arcadia_core.runs import RunLog
+from arcadia_core.runs_api import runs_path, runs_router
 from arcadia_core.service import ServiceContext, ServiceDefinition
 from invoicing import api, catalog, consumers
 from invoicing.adapters.documents import DocumentRenderer
@@ -93,7 +95,7 @@ class Invoicing(ServiceContainer):
             title="ArcadiaCloud invoicing",
             description="Tenants, deployments, catalog, subscriptions, quotes, tenant invoices.",
             settings=self.settings,
-            routers=[api.router],
+            routers=[api.router, runs_router(SERVICE, self.jobs.run_log)],
             ready_checks={"database": self.ready},
             state={"container": self},
         )
@@ -110,7 +112,12 @@ def build(settings: InvoicingSettings, bus: Bus, *, database_url: str) -> Invoic
         engine=engine,
         sessions=session_factory(engine),
         relay=OutboxRelay(engine, outbox, bus),
-        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+        jobs=JobRunner(
+            asyncpg_dsn(database_url),
+            schema=SCHEMA,
+            service=SERVICE,
+            run_log=RunLog(engine, SCHEMA),
+        ),
     )
     register_jobs(
         service.jobs,
@@ -147,6 +154,7 @@ DEFINITION = ServiceDefinition(
         "/subscriptions",
         "/quotes",
         "/invoices",
+        runs_path(SERVICE),
     ),
     publishes=(TenantChanged, DeploymentChanged, TenantInvoiceIssued, CatchUpRequested),
     consumes=(UsageMetered.EVENT_TYPE, CatchUpRequested.EVENT_TYPE),

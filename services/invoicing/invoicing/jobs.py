@@ -19,10 +19,17 @@ def register_jobs(
     clock: Clock,
     rollup_cron: str,
 ) -> None:
-    async def rollup(payload: dict[str, Any] | None = None) -> None:
+    async def rollup(payload: dict[str, Any] | None = None) -> dict[str, Any]:
         period = (payload or {}).get("period")
         target = Period.parse(period) if period else Period.containing(clock().date()).previous()
-        await roll_up_period(target, uow=uow, clock=clock, force=False)
+        summary = await roll_up_period(target, uow=uow, clock=clock, force=False)
+        return {
+            "period": summary.period,
+            "tenants": summary.tenants,
+            "created": len(summary.created),
+            "regenerated": len(summary.regenerated),
+            "skipped": len(summary.skipped),
+        }
 
     async def tick() -> None:
         target = Period.containing(clock().date()).previous()
@@ -31,4 +38,4 @@ def register_jobs(
         )
 
     runner.job(ROLLUP_JOB, retries=3)(rollup)
-    runner.schedule(f"{ROLLUP_JOB}.tick", rollup_cron)(tick)
+    runner.schedule(f"{ROLLUP_JOB}.tick", rollup_cron, record=False)(tick)

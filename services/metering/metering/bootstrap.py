@@ -16,6 +16,8 @@ from arcadia_core.housekeeping import register_messaging_housekeeping
 from arcadia_core.http import service_app
 from arcadia_core.jobs import JobRunner
 from arcadia_core.outbox import OutboxRelay
+from arcadia_core.runs import RunLog
+from arcadia_core.runs_api import runs_path, runs_router
 from arcadia_core.service import ServiceContext, ServiceDefinition, utc_now
 from metering import api, consumers
 from metering.adapters.tables import SCHEMA, inbox, outbox
@@ -62,7 +64,7 @@ class Metering(ServiceContainer):
             title="ArcadiaCloud metering",
             description="Daily usage per deployment, from the inventory's resource history.",
             settings=self.settings,
-            routers=[api.router],
+            routers=[api.router, runs_router(SERVICE, self.jobs.run_log)],
             ready_checks={"database": self.ready},
             state={"container": self},
         )
@@ -79,7 +81,12 @@ def build(
         engine=engine,
         sessions=session_factory(engine),
         relay=OutboxRelay(engine, outbox, bus),
-        jobs=JobRunner(asyncpg_dsn(database_url), schema=SCHEMA, service=SERVICE),
+        jobs=JobRunner(
+            asyncpg_dsn(database_url),
+            schema=SCHEMA,
+            service=SERVICE,
+            run_log=RunLog(engine, SCHEMA),
+        ),
         clock=clock,
     )
     register_jobs(metering.jobs, uow=metering.uow, clock=metering.clock)
@@ -102,7 +109,7 @@ DEFINITION = ServiceDefinition(
     settings=MeteringSettings,
     migrate=migrate,
     build=build_service,
-    routes=("/usage", "/metering"),
+    routes=("/usage", "/metering", runs_path(SERVICE)),
     publishes=(UsageMetered, CatchUpRequested),
     consumes=(ResourceSynced.EVENT_TYPE, ResourceDeleted.EVENT_TYPE, CatchUpRequested.EVENT_TYPE),
     description="Daily usage per deployment, from the inventory's resource history.",

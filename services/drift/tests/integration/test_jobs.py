@@ -41,7 +41,7 @@ async def test_registered_service(drift_db: str) -> None:
 
     definition = registry.definition("drift")
     assert definition is bootstrap.DEFINITION
-    assert definition.routes == ("/provisioned", "/drift")
+    assert definition.routes == ("/provisioned", "/drift", "/runs/drift")
     assert definition.queues == ("drift.on-resource.synced", "drift.on-resource.deleted")
     service = definition.build(
         ServiceContext(settings=definition.settings(), bus=InProcessBus(), database_url=drift_db)
