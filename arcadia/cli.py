@@ -19,6 +19,7 @@ from arcadia.commands import inventory as inventory_commands
 from arcadia.commands import invoicing as invoicing_commands
 from arcadia.commands import jobs as jobs_commands
 from arcadia.commands import metering as metering_commands
+from arcadia.commands import report as report_commands
 from arcadia.commands import sandbox as sandbox_commands
 from arcadia.commands.common import console, print_environment, run, setup_logging
 
@@ -36,6 +37,7 @@ app = typer.Typer(
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(drift_commands.app, name="drift")
 app.add_typer(billing_commands.app, name="billing")
+app.add_typer(report_commands.app, name="report")
 app.add_typer(jobs_commands.app, name="jobs")
 app.add_typer(delivery_commands.outbox, name="outbox")
 app.add_typer(delivery_commands.dlq, name="dlq")

@@ -1,0 +1,198 @@
+"""`arcadia report margin --period YYYY-MM [-o table|json|csv]`: the margin and leakage report.
+
+One-shot: builds, in this process, the services the report reads (billing ingest, invoicing,
+inventory, metering) against the configured database and reads them through their HTTP APIs
+exactly as the gateway's `GET /api/v1/reports/margin` does, with a platform-admin token minted
+for the call. `-o json` prints the very document the API answers. Exits 1 when the report does
+not reconcile to the provider's invoices, 2 when a source cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import AsyncExitStack
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from arcadia.commands.common import Output, OutputOption, emit_rows, err_console, run
+
+app = typer.Typer(
+    help="Reports composed from every service's API: margin and leakage.", no_args_is_help=True
+)
+
+# what the report reads, each over its own API
+SOURCES = ("billing-ingest", "invoicing", "inventory", "metering")
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+ROW_COLUMNS = (
+    "tenant",
+    "deployment",
+    "kind",
+    "provider_kind",
+    "revenue",
+    "cost",
+    "margin",
+    "margin_pct",
+)
+UNALLOCATED_COLUMNS = ("category", "reason", "kind", "provider_kind", "cost", "lines")
+CSV_COLUMNS = (
+    "section",
+    "tenant_id",
+    "tenant_name",
+    "deployment_id",
+    "deployment_name",
+    "kind",
+    "billing_kind",
+    "provider_kind",
+    "category",
+    "reason",
+    "revenue_cents",
+    "cost_cents",
+    "margin_cents",
+    "margin_pct",
+    "lines",
+)
+
+
+def _money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+@app.command("margin")
+def margin(
+    period: Annotated[str, typer.Option("--period", help="The month, YYYY-MM")],
+    output: OutputOption = Output.table,
+) -> None:
+    """Tenant revenue against DigitalOcean's cost per deployment and kind (tax excluded), the
+    cost no deployment carries, the reconciliation to the provider's invoices, and leakage."""
+    if not PERIOD.match(period):
+        raise typer.BadParameter(f"{period!r} is not a month (YYYY-MM)", param_hint="--period")
+    document = run(_compose(date(int(period[:4]), int(period[5:]), 1)))
+    if document is None:
+        raise typer.Exit(2)
+    if output is Output.json:
+        typer.echo(json.dumps(document, indent=2))
+    elif output is Output.csv:
+        emit_rows(_csv_rows(document), CSV_COLUMNS, Output.csv)
+        err_console().print(_reconciliation_line(document), highlight=False, markup=False)
+    else:
+        _tables(document)
+    raise typer.Exit(0 if document["reconciliation"]["ok"] else 1)
+
+
+async def _compose(month: date) -> dict[str, Any] | None:
+    import httpx
+
+    from arcadia.runtime import one_shot
+    from arcadia_core.auth import Principal, mint_token
+    from arcadia_core.settings import ArcadiaSettings
+    from gateway.reports.adapters.api_sources import ApiSources
+    from gateway.reports.api import margin_json
+    from gateway.reports.domain.margin import margin_report
+    from gateway.reports.ports import SourcesUnavailable
+
+    settings = ArcadiaSettings()
+    token = mint_token(
+        Principal.platform_admin(),
+        secret=settings.jwt_secret,
+        audience=settings.jwt_audience,
+        ttl=timedelta(minutes=10),
+    )
+    async with AsyncExitStack() as stack:
+        clients: dict[str, httpx.AsyncClient] = {}
+        for name in SOURCES:
+            # sandbox=True only lets the services that can call DigitalOcean be built without a
+            # token: the report reads their stored data and never calls DigitalOcean
+            service = await stack.enter_async_context(one_shot(name, sandbox=True))
+            clients[name] = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=service.app()), base_url=f"http://{name}"
+                )
+            )
+        try:
+            sources = await ApiSources(clients, f"Bearer {token}").for_period(month)
+        except SourcesUnavailable as exc:
+            err_console().print(f"[red]error:[/] {exc}", highlight=False)
+            return None
+    return margin_json(margin_report(sources))
+
+
+def _reconciliation_line(document: dict[str, Any]) -> str:
+    check = document["reconciliation"]
+    verdict = "ok" if check["ok"] else "DOES NOT RECONCILE"
+    return (
+        f"reconciliation {document['period']}: provider invoices excluding tax "
+        f"{_money(check['provider_net_cents'])} (tax {_money(check['provider_tax_cents'])}), "
+        f"report cost {_money(check['report_cost_cents'])}, difference "
+        f"{_money(check['difference_cents'])}: {verdict}"
+    )
+
+
+def _csv_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [{"section": "deployment", **row} for row in document["rows"]]
+    rows += [
+        {"section": "unallocated", "margin_cents": -row["cost_cents"], **row}
+        for row in document["unallocated"]
+    ]
+    return rows
+
+
+def _tables(document: dict[str, Any]) -> None:
+    period = document["period"]
+    emit_rows(
+        [
+            {
+                "tenant": row["tenant_name"] or row["tenant_id"],
+                "deployment": row["deployment_name"] or row["deployment_id"],
+                "kind": row["kind"],
+                "provider_kind": row["provider_kind"],
+                "revenue": _money(row["revenue_cents"]),
+                "cost": _money(row["cost_cents"]),
+                "margin": _money(row["margin_cents"]),
+                "margin_pct": row["margin_pct"],
+            }
+            for row in document["rows"]
+        ],
+        ROW_COLUMNS,
+        Output.table,
+        title=f"Margin by deployment and kind, {period} (excluding tax)",
+    )
+    emit_rows(
+        [row | {"cost": _money(row["cost_cents"])} for row in document["unallocated"]],
+        UNALLOCATED_COLUMNS,
+        Output.table,
+        title="Cost no deployment carries",
+    )
+    totals = document["totals"]
+    revenue = document["revenue_check"]
+    typer.echo(
+        f"revenue {_money(totals['revenue_cents'])} "
+        f"(tenant invoice subtotals {_money(revenue['tenant_subtotal_cents'])}"
+        f"{'' if revenue['ok'] else ', DIFFERENT'}), cost {_money(totals['cost_cents'])} "
+        f"of which unallocated {_money(totals['unallocated_cost_cents'])}, margin "
+        f"{_money(totals['margin_cents'])} ({totals['margin_pct'] or '-'}%)"
+    )
+    typer.echo(_reconciliation_line(document))
+    leakage = document["leakage"]
+    emit_rows(
+        [row | {"cost": _money(row["cost_cents"])} for row in leakage["billed_not_metered"]],
+        ("resource_kind", "resource_name", "reason", "cost", "link"),
+        Output.table,
+        title="Leakage: billed by the provider, metered for no tenant",
+    )
+    emit_rows(
+        leakage["metered_not_billed"],
+        ("resource_kind", "resource_name", "billing_kind", "quantity", "link"),
+        Output.table,
+        title="Leakage: metered for a tenant, not billed by the provider",
+    )
+    emit_rows(
+        leakage["hours_variance"],
+        ("resource_name", "metered_hours", "billed_hours", "variance_hours", "link"),
+        Output.table,
+        title="Droplet hours: metered against billed",
+    )
