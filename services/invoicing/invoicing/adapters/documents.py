@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,7 +20,10 @@ from invoicing.domain.quote import TAX
 
 ISSUER = "ArcadiaCloud"
 FONTS = {"regular": "fonts/DejaVuSans.ttf", "bold": "fonts/DejaVuSans-Bold.ttf"}
-NO_DEPLOYMENT = "—"
+NO_DEPLOYMENT = "\N{EM DASH}"
+# WeasyPrint (Pango and fontconfig through cffi) promises no thread safety; PDFs are rendered
+# once per issued invoice, so one at a time per process costs nothing that matters
+_PDF_LOCK = threading.Lock()
 
 
 class RenderError(RuntimeError):
@@ -118,7 +122,8 @@ class DocumentRenderer:
             string=page, base_url=self.root.as_uri() + "/", url_fetcher=DocumentFilesOnly(self.root)
         )
         try:
-            pdf = document.write_pdf()
+            with _PDF_LOCK:
+                pdf = document.write_pdf()
         except FatalURLFetchingError as error:  # a BaseException: never let it escape as one
             raise RenderError(f"invoice {invoice.id}: {error} ({error.__cause__})") from error
         assert isinstance(pdf, bytes)
