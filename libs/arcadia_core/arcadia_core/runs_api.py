@@ -15,6 +15,9 @@ from pydantic import BaseModel, Field
 from arcadia_core.auth import PlatformAdmin
 from arcadia_core.runs import MAX_LIMIT, Run, RunLog
 
+# job, schedule and command names: `inventory.sync.droplet`, `arcadia billing ingest`
+NAME_PATTERN = r"^[A-Za-z0-9_.:\- ]+$"
+
 
 class RunOut(BaseModel):
     id: int
@@ -62,7 +65,8 @@ def runs_router(service: str, run_log: RunLog | None) -> APIRouter:
         _: PlatformAdmin,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows at most")] = 100,
         name: Annotated[
-            str | None, Query(min_length=1, max_length=200, description="Only this name")
+            str | None,
+            Query(min_length=1, max_length=200, pattern=NAME_PATTERN, description="Only this name"),
         ] = None,
     ) -> RunsPage:
         runs = await run_log.list_runs(limit=limit, name=name)
