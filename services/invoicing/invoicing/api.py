@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from arcadia_core.auth import CurrentPrincipal, PlatformAdmin, Principal
-from arcadia_core.http import problem
+from arcadia_core.http import problem, problem_responses
 from invoicing.adapters import queries
 from invoicing.domain.lifecycle import IllegalTransition
 from invoicing.domain.model import Conflict, Invalid, NotFound
@@ -457,8 +457,9 @@ async def _transition(
     return await _detail(request, principal, invoice_id)
 
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such invoice, or another tenant's"},
+NOT_ISSUED = {
+    **problem_responses(409)[409],
+    "description": "Not issued (a draft, or voided before issue): it has no PDF",
 }
 PRIVATE = "private, no-cache"  # a tenant's document: never in a shared cache
 
@@ -481,8 +482,7 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
             "`X-Content-SHA256`); `If-None-Match` with it answers 304.",
         },
         304: {"description": "The PDF is the one the client holds"},
-        **PROBLEMS,
-        409: {"description": "Not issued (a draft, or voided before issue): no PDF exists"},
+        409: NOT_ISSUED,
     },
 )
 async def get_invoice_pdf(
@@ -514,7 +514,6 @@ async def get_invoice_pdf(
             "description": 'One `<article class="arcadia-invoice">` element, rendered '
             "from the invoice's current data; a draft is marked DRAFT, a void one VOID.",
         },
-        **PROBLEMS,
     },
 )
 async def get_invoice_document(
