@@ -20,6 +20,7 @@ from arcadia.commands import invoicing as invoicing_commands
 from arcadia.commands import jobs as jobs_commands
 from arcadia.commands import metering as metering_commands
 from arcadia.commands import report as report_commands
+from arcadia.commands import runs as runs_commands
 from arcadia.commands import sandbox as sandbox_commands
 from arcadia.commands.common import console, print_environment, run, setup_logging
 
@@ -50,6 +51,7 @@ app.command("rollup")(invoicing_commands.rollup)
 app.add_typer(inventory_commands.inventory, name="inventory")
 app.add_typer(inventory_commands.projects, name="projects")
 app.command("status")(inventory_commands.status)
+app.command("runs")(runs_commands.runs)
 
 SERVICES_HELP = "inventory, billing-ingest, metering, invoicing, drift or gateway"
 VERBOSE = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail")]

@@ -65,12 +65,16 @@ def ingest(
 async def _ingest(invoice: str | None, force: bool, sandbox: bool, console: Console) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from arcadia.commands.runs import recorded
     from arcadia.runtime import one_shot
     from billing_ingest.usecases.ingest import ingest_invoice
     from billing_ingest.usecases.push import push_invoice
     from billing_ingest.usecases.records import record_balance, refresh_history
 
-    async with one_shot("billing-ingest", sandbox=sandbox) as built:
+    async with (
+        one_shot("billing-ingest", sandbox=sandbox) as built,
+        recorded(_service(built), "arcadia billing ingest") as run,
+    ):
         billing = _service(built)
         pushing = billing.finance.configured
         await record_balance(provider=billing.provider, uow=billing.uow, clock=billing.clock)
@@ -89,7 +93,7 @@ async def _ingest(invoice: str | None, force: bool, sandbox: bool, console: Cons
             soft_wrap=True,
         )
         targets = [invoice] if invoice else history.to_ingest
-        problems = 0
+        problems = lines = matched = 0
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -108,6 +112,7 @@ async def _ingest(invoice: str | None, force: bool, sandbox: bool, console: Cons
                     push=pushing,
                 )
                 note = f"{outcome.line_count} lines, {outcome.matched_count} matched"
+                lines, matched = lines + outcome.line_count, matched + outcome.matched_count
                 if outcome.status == "failed":
                     problems += 1
                     progress.console.print(f"[red]{invoice_uuid}: failed: {outcome.reason}")
@@ -132,6 +137,11 @@ async def _ingest(invoice: str | None, force: bool, sandbox: bool, console: Cons
             f"{len(targets)} invoice(s) processed, {problems} failed or not reconciled",
             soft_wrap=True,
         )
+        run.summarize(
+            {"invoices": len(targets), "lines": lines, "matched": matched, "problems": problems}
+        )
+        if problems:
+            run.fail(f"{problems} invoice(s) failed or did not reconcile")
         return problems
 
 

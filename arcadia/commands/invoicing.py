@@ -275,6 +275,7 @@ def rollup(
     """Roll up a month into one tenant invoice per tenant; a re-run skips unless --force."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from arcadia.commands.runs import recorded
     from invoicing.domain.period import Period
     from invoicing.usecases.rollup import roll_up_period
 
@@ -295,9 +296,19 @@ def rollup(
             def advance(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            summary = await roll_up_period(
-                target, uow=service.uow, clock=service.clock, force=force, progress=advance
-            )
+            async with recorded(service, "arcadia rollup") as run:
+                summary = await roll_up_period(
+                    target, uow=service.uow, clock=service.clock, force=force, progress=advance
+                )
+                run.summarize(
+                    {
+                        "period": summary.period,
+                        "tenants": summary.tenants,
+                        "created": len(summary.created),
+                        "regenerated": len(summary.regenerated),
+                        "skipped": len(summary.skipped),
+                    }
+                )
         return {
             "period": summary.period,
             "tenants": summary.tenants,

@@ -42,6 +42,7 @@ def meter(
 async def _meter(first: date, last: date, *, show_progress: bool) -> list[dict[str, Any]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from arcadia.commands.runs import recorded
     from arcadia.runtime import one_shot
     from metering.bootstrap import Metering
     from metering.usecases.meter import MeterSummary, meter_range
@@ -60,9 +61,19 @@ async def _meter(first: date, last: date, *, show_progress: bool) -> list[dict[s
             def done(summary: MeterSummary) -> None:
                 progress.update(task, advance=1, description=f"metered {summary.period}")
 
-            summaries = await meter_range(
-                first, last, uow=service.uow, clock=service.clock, on_day=done
-            )
+            async with recorded(service, "arcadia meter") as run:
+                summaries = await meter_range(
+                    first, last, uow=service.uow, clock=service.clock, on_day=done
+                )
+                run.summarize(
+                    {
+                        "from": first,
+                        "to": last,
+                        "days": len(summaries),
+                        "records": sum(s.records for s in summaries),
+                        "events": sum(s.events for s in summaries),
+                    }
+                )
     return [asdict(s) for s in summaries]
 
 

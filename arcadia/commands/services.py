@@ -75,8 +75,11 @@ async def run_sync(
     console: Console,
     *,
     allow_mass_delete: bool = False,
+    run_name: str = "arcadia sync",
 ) -> bool:
-    """Sync with a progress line per kind; True if any kind failed."""
+    """Sync with a progress line per kind; True if any kind failed. Recorded in the
+    inventory's run log as `run_name`."""
+    from arcadia.commands.runs import recorded, sync_summary
     from inventory.domain import kinds
     from inventory.usecases.sync import Summary, sync_all
 
@@ -100,14 +103,17 @@ async def run_sync(
                 progress.update(tasks[next_kind], description=f"{next_kind}: syncing…")
 
         progress.update(tasks[order[0]], description=f"{order[0]}: syncing…")
-        await sync_all(
-            provider=inventory.provider,
-            uow=inventory.uow,
-            clock=inventory.clock,
-            only=order,
-            internal_project=inventory.settings.internal_project_name,
-            on_done=done,
-        )
+        async with recorded(inventory, run_name) as run:
+            outcomes = await sync_all(
+                provider=inventory.provider,
+                uow=inventory.uow,
+                clock=inventory.clock,
+                only=order,
+                internal_project=inventory.settings.internal_project_name,
+                on_done=done,
+                allow_mass_delete=allow_mass_delete,
+            )
+            sync_summary(run, order, outcomes)
     return failed
 
 
@@ -121,7 +127,9 @@ async def run_all_in_one(
     console.print(services.environment.line(), soft_wrap=True, markup=False)
     async with started(services) as running:
         if initial_sync:
-            await run_sync(cast("Inventory", running["inventory"]), None, console)
+            await run_sync(
+                cast("Inventory", running["inventory"]), None, console, run_name="arcadia up"
+            )
         facts = None
         if initial_sync and running.sandboxed and scenario == "seeds":
             from arcadia import demo
