@@ -132,7 +132,7 @@ def render_page(
     template: str,
     *,
     signed_in: SignedIn | None,
-    status: int = 200,
+    status_code: int = 200,
     flash: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
@@ -145,10 +145,10 @@ def render_page(
         csrf=signed_in.csrf if signed_in else "",
         nav=nav_for(signed_in.is_admin) if signed_in else [],
         flash=flash or shown_flash,
-        status_code=status,
+        status_code=status_code,
         **context,
     )
-    response = HTMLResponse(body, status_code=status)
+    response = HTMLResponse(body, status_code=status_code)
     drop_flash(request, response)
     return response
 
@@ -162,7 +162,7 @@ def error_page(request: Request, error: PageError) -> HTMLResponse:
         request,
         "error.html",
         signed_in=signed_in,
-        status=error.status,
+        status_code=error.status,
         title=error.title,
         message=error.message,
     )
@@ -214,8 +214,10 @@ class Viewer:
     def is_admin(self) -> bool:
         return self.me.is_admin
 
-    def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-        return render_page(self.request, template, signed_in=self.me, status=status, **context)
+    def render(self, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return render_page(
+            self.request, template, signed_in=self.me, status_code=status_code, **context
+        )
 
     def require(self, result: ApiResult, what: str = "That") -> ApiResult:
         """The result if it succeeded; the API's 403/404 as the dashboard's 403/404 pages,

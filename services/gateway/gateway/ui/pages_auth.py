@@ -56,7 +56,7 @@ def _sign_in_form(request: Request, *, error: str | None = None, status: int = 2
         request,
         "sign_in.html",
         signed_in=None,
-        status=status,
+        status_code=status,
         error=error,
         notice=notice,
         demo=sorted(request.app.state.ui_demo_tokens or {}),

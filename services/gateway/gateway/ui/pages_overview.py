@@ -1,7 +1,263 @@
-"""Placeholder."""
+"""The admin overview: a month's margin by deployment and kind (the margin report), and the
+provider's month-to-date bill against the revenue metered so far."""
 
 from __future__ import annotations
 
-from gateway.ui.framework import page_router
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi import Response
+
+from gateway.ui import periods
+from gateway.ui.backend import ApiResult, Backend
+from gateway.ui.formatting import cents
+from gateway.ui.framework import AdminViewer, page_router
 
 router = page_router()
+
+# a month-to-date estimate prices each active subscription; past this many it is not attempted
+ESTIMATE_LIMIT = 100
+ESTIMATE_CONCURRENCY = 8
+
+
+@dataclass
+class Figure:
+    """A key of a JSON object shown as a labelled value: money when it is `*_cents`."""
+
+    key: str
+    label: str
+    value: Any
+    is_money: bool
+    is_flag: bool
+
+
+def figures(data: Any, skip: frozenset[str] = frozenset()) -> list[Figure]:
+    """The scalar members of an object, in order, labelled for reading."""
+    if not isinstance(data, dict):
+        return []
+    shown = []
+    for key, value in data.items():
+        if key in skip or isinstance(value, dict | list):
+            continue
+        is_money = key.endswith("_cents")
+        name = key[: -len("_cents")] if is_money else key
+        shown.append(
+            Figure(
+                key=key,
+                label=name.replace("_", " "),
+                value=value,
+                is_money=is_money,
+                is_flag=isinstance(value, bool),
+            )
+        )
+    return shown
+
+
+@dataclass
+class Table:
+    """A list of JSON objects shown as a table: one column per key of the first rows."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+def table(items: Any) -> Table:
+    rows = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    columns: list[str] = []
+    for row in rows:
+        for key, value in row.items():
+            if key not in columns and not isinstance(value, dict | list):
+                columns.append(key)
+    return Table(columns, rows)
+
+
+def reconciled(data: dict[str, Any]) -> bool | None:
+    """Whether the report says its cost ties to the provider's bill."""
+    check = data.get("reconciliation")
+    if isinstance(check, dict):
+        for key in ("ok", "reconciled", "matches"):
+            if isinstance(check.get(key), bool):
+                return bool(check[key])
+        difference = cents(check.get("difference_cents"))
+        if difference is not None:
+            return difference == 0
+    if isinstance(data.get("reconciled"), bool):
+        return bool(data["reconciled"])
+    return None
+
+
+@dataclass
+class MarginView:
+    status: int
+    notice: str | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    deployments: Table = field(default_factory=lambda: Table([], []))
+    unallocated: list[tuple[str, Table]] = field(default_factory=list)
+    totals: list[Figure] = field(default_factory=list)
+    checks: list[tuple[str, list[Figure]]] = field(default_factory=list)
+    reconciled: bool | None = None
+    revenue_total: int = 0
+    cost_total: int = 0
+    currency: str = "USD"
+
+
+UNALLOCATED_KEYS = ("unallocated", "unattributed", "unmatched")
+
+
+def margin_view(result: ApiResult) -> MarginView:
+    if result.status in (404, 503):
+        return MarginView(
+            result.status,
+            notice=(
+                "The margin report is not available from this gateway yet."
+                if result.status == 404
+                else "The margin report cannot be produced right now: a service it reads is "
+                "unavailable. Try again shortly."
+            ),
+        )
+    if not result.ok or not isinstance(result.data, dict):
+        return MarginView(result.status, notice=f"The margin report failed: {result.detail}")
+    data: dict[str, Any] = result.data
+    rows = [r for r in data.get("rows", []) if isinstance(r, dict)]
+    for row in rows:
+        revenue, cost = cents(row.get("revenue_cents")), cents(row.get("cost_cents"))
+        if cents(row.get("margin_cents")) is None and revenue is not None and cost is not None:
+            row["margin_cents"] = revenue - cost
+    currencies = data.get("currencies")
+    currency = (
+        str(currencies[0])
+        if isinstance(currencies, list) and len(currencies) == 1
+        else str(data.get("currency") or "USD")
+    )
+    view = MarginView(
+        result.status,
+        rows=rows,
+        deployments=table(data.get("deployments")),
+        unallocated=[(key, table(data[key])) for key in UNALLOCATED_KEYS if key in data],
+        totals=figures(data.get("totals", data), skip=frozenset({"period", "currency"})),
+        checks=[
+            (key.replace("_", " "), figures(data[key]))
+            for key in data
+            if isinstance(data[key], dict) and key != "totals"
+        ],
+        reconciled=reconciled(data),
+        revenue_total=sum(cents(r.get("revenue_cents")) or 0 for r in rows),
+        cost_total=sum(cents(r.get("cost_cents")) or 0 for r in rows),
+        currency=currency,
+    )
+    return view
+
+
+@dataclass
+class BalanceView:
+    status: int
+    notice: str | None = None
+    balance: dict[str, Any] | None = None
+    preview: dict[str, Any] | None = None
+    month: date | None = None
+    revenue_cents: int | None = None
+    revenue_note: str | None = None
+    subscriptions: int = 0
+
+
+async def _estimate(api: Backend, month: date, today: date) -> tuple[int | None, str | None, int]:
+    """Revenue of `month` so far: each active subscription priced by the quote engine on the
+    usage metered so far in it (the base fee and add-ons for the whole month)."""
+    end = min(periods.month_after(month), today + timedelta(days=1))
+    if end <= month:
+        return None, "The month has not started.", 0
+    subscriptions = await api.all_items("/api/v1/subscriptions")
+    if not subscriptions.ok:
+        return None, f"Subscriptions could not be read: {subscriptions.detail}", 0
+    active = [
+        s
+        for s in subscriptions.items
+        if s.get("status") == "active"
+        and str(s.get("starts_on", "")) < periods.month_after(month).isoformat()
+        and (not s.get("ends_on") or str(s["ends_on"]) >= month.isoformat())
+    ]
+    if len(active) > ESTIMATE_LIMIT:
+        return None, f"{len(active)} active subscriptions: too many to price here.", len(active)
+    gate = asyncio.Semaphore(ESTIMATE_CONCURRENCY)
+
+    async def price(subscription: dict[str, Any]) -> int | None:
+        async with gate:
+            usage = await api.get(
+                "/api/v1/usage",
+                {
+                    "deployment_id": subscription["deployment_id"],
+                    "from": month.isoformat(),
+                    "to": end.isoformat(),
+                },
+            )
+            totals = usage.data.get("totals", {}) if usage.ok and usage.data else {}
+            quote = await api.post(
+                "/api/v1/quotes",
+                json={
+                    "plan": subscription["plan_code"],
+                    "addons": subscription.get("addon_codes") or [],
+                    "usage": totals,
+                    "period": periods.label(month),
+                    "tenant_id": subscription.get("tenant_id"),
+                },
+            )
+        return cents(quote.data.get("subtotal_cents")) if quote.ok and quote.data else None
+
+    priced = await asyncio.gather(*(price(s) for s in active))
+    failed = sum(1 for p in priced if p is None)
+    note = f"{failed} subscription(s) could not be priced." if failed else None
+    return sum(p for p in priced if p is not None), note, len(active)
+
+
+async def balance_view(api: Backend) -> BalanceView:
+    result = await api.get("/api/v1/billing/balance")
+    if not result.ok or not isinstance(result.data, dict):
+        return BalanceView(result.status, notice=f"The balance could not be read: {result.detail}")
+    balance = result.data.get("balance")
+    preview = result.data.get("month_to_date")
+    if balance is None and preview is None:
+        return BalanceView(
+            result.status, notice="No balance has been fetched from DigitalOcean yet."
+        )
+    today = datetime.now(UTC).date()
+    month = periods.month_of(preview.get("invoice_period") if preview else None)
+    month = month or today.replace(day=1)
+    revenue, note, count = await _estimate(api, month, today)
+    return BalanceView(
+        result.status,
+        balance=balance,
+        preview=preview,
+        month=month,
+        revenue_cents=revenue,
+        revenue_note=note,
+        subscriptions=count,
+    )
+
+
+async def _known_periods(api: Backend) -> list[date]:
+    invoices = await api.all_items("/api/v1/billing/invoices")
+    months = {periods.month_of(i.get("invoice_period")) for i in invoices.items}
+    return sorted((m for m in months if m is not None), reverse=True)
+
+
+@router.get("/ui/overview")
+async def overview(viewer: AdminViewer, period: str = "") -> Response:
+    known = await _known_periods(viewer.api)
+    if period:
+        month = periods.parse_period(period)
+    else:
+        month = known[0] if known else periods.month_before(periods.this_month())
+    margin, balance = await asyncio.gather(
+        viewer.api.get("/api/v1/reports/margin", {"period": periods.label(month)}),
+        balance_view(viewer.api),
+    )
+    choices = sorted(set(known) | {month}, reverse=True)
+    return viewer.render(
+        "overview.html",
+        period=periods.label(month),
+        periods=[periods.label(m) for m in choices],
+        margin=margin_view(margin),
+        balance=balance,
+    )
