@@ -37,6 +37,7 @@ ROW_COLUMNS = (
     "margin",
     "margin_pct",
 )
+DEPLOYMENT_COLUMNS = ("tenant", "deployment", "revenue", "cost", "margin", "margin_pct")
 UNALLOCATED_COLUMNS = ("category", "reason", "kind", "provider_kind", "cost", "lines")
 CSV_COLUMNS = (
     "section",
@@ -160,6 +161,22 @@ def _tables(document: dict[str, Any]) -> None:
         ROW_COLUMNS,
         Output.table,
         title=f"Margin by deployment and kind, {period} (excluding tax)",
+    )
+    emit_rows(
+        [
+            {
+                "tenant": row["tenant_name"] or row["tenant_id"],
+                "deployment": row["deployment_name"] or row["deployment_id"],
+                "revenue": _money(row["revenue_cents"]),
+                "cost": _money(row["cost_cents"]),
+                "margin": _money(row["margin_cents"]),
+                "margin_pct": row["margin_pct"],
+            }
+            for row in document["deployments"]
+        ],
+        DEPLOYMENT_COLUMNS,
+        Output.table,
+        title="Margin by deployment",
     )
     emit_rows(
         [row | {"cost": _money(row["cost_cents"])} for row in document["unallocated"]],

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from arcadia_core.auth import PlatformAdmin
-from arcadia_core.http import RETRY_AFTER_SECONDS, problem
+from arcadia_core.http import RETRY_AFTER_SECONDS, problem, problem_responses
 from gateway.reports.adapters.api_sources import ApiSources
 from gateway.reports.domain.leakage import BilledNotMetered, HoursVariance, MeteredNotBilled
 from gateway.reports.domain.margin import MarginReport, margin_report
@@ -56,6 +56,7 @@ def reports_router(sources_for: SourcesFor) -> APIRouter:
     @router.get(
         "/margin",
         summary="Cost against revenue per deployment and kind, reconciled, with leakage (admin)",
+        responses=problem_responses(401, 403, 422, 503),
     )
     async def margin(
         request: Request,
