@@ -15,6 +15,7 @@ import typer
 from arcadia.commands import billing as billing_commands
 from arcadia.commands import delivery as delivery_commands
 from arcadia.commands import drift as drift_commands
+from arcadia.commands import export as export_commands
 from arcadia.commands import inventory as inventory_commands
 from arcadia.commands import invoicing as invoicing_commands
 from arcadia.commands import jobs as jobs_commands
@@ -39,6 +40,7 @@ app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(drift_commands.app, name="drift")
 app.add_typer(billing_commands.app, name="billing")
 app.add_typer(report_commands.app, name="report")
+app.add_typer(export_commands.app, name="export")
 app.add_typer(jobs_commands.app, name="jobs")
 app.add_typer(delivery_commands.outbox, name="outbox")
 app.add_typer(delivery_commands.dlq, name="dlq")

@@ -35,6 +35,7 @@ from arcadia_core.http import (
 from arcadia_core.settings import ArcadiaSettings
 from gateway.openapi import merged_asyncapi_index, merged_openapi
 from gateway.reports.api import api_sources, reports_router
+from gateway.reports.exports_api import exports_router
 from gateway.routes import UnsafePath, encoded, normalized_path, service_for
 from gateway.ui import mount_ui
 
@@ -210,6 +211,7 @@ def create_app(
 
     # the gateway's own routes, before the catch-all that forwards to the services
     app.include_router(reports_router(api_sources(upstreams)))
+    app.include_router(exports_router(api_sources(upstreams)))
 
     @app.api_route(
         "/api/v1/{path:path}",
