@@ -188,3 +188,25 @@ async def test_the_demo_month_exports_both_sides_as_valid_focus(
     )
     [gst] = [row for row in rows if row["ChargeCategory"] == "Tax"]
     assert (gst["BilledCost"], gst["PricingQuantity"], gst["ListUnitPrice"]) == ("6.42", "", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--period", "2026-13", "--side", "provider"], "--period"),
+        (["--period", "April", "--side", "tenant"], "--period"),
+        (["--period", "2026-04", "--side", "both"], "--side"),
+    ],
+)
+def test_the_command_refuses_bad_input_before_touching_anything(
+    args: list[str], complaint: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from arcadia.cli import app
+
+    result = CliRunner().invoke(
+        app, ["export", "focus", *args], env={"ARCADIA_DATABASE_URL": "postgresql://nowhere/x"}
+    )
+    assert result.exit_code == 2, result.output
+    assert complaint in result.output
