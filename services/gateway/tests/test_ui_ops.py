@@ -494,6 +494,22 @@ async def test_runs_show_the_latest_run_of_each_name(stack: Stack) -> None:
         }
 
 
+async def test_a_service_without_a_run_log_shows_no_run_recorded(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway.ui import pages_ops
+
+    monkeypatch.setattr(pages_ops, "RUN_SERVICES", (*pages_ops.RUN_SERVICES, "ghost"))
+    async with stack.browser(Principal.platform_admin()) as ui:
+        response = await ui.get("/ui/runs")
+    assert response.status_code == 200
+    ghosts = [a for a in Page(response.text).testid("run-none") if a["data-service"] == "ghost"]
+    assert len(ghosts) == 1
+    assert re.search(
+        r'data-service="ghost">\s*<td>ghost</td>\s*<td colspan="6">no run recorded<', response.text
+    )
+
+
 # --- permissions and hygiene -------------------------------------------------------------------
 
 
