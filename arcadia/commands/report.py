@@ -10,14 +10,16 @@ not reconcile to the provider's invoices, 2 when a source cannot be read.
 from __future__ import annotations
 
 import json
-import re
 from contextlib import AsyncExitStack
-from datetime import date, timedelta
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from arcadia.commands.common import Output, OutputOption, emit_rows, err_console, run
+
+if TYPE_CHECKING:
+    from datetime import date
 
 app = typer.Typer(
     help="Reports composed from every service's API: margin and leakage.", no_args_is_help=True
@@ -25,7 +27,6 @@ app = typer.Typer(
 
 # what the report reads, each over its own API
 SOURCES = ("billing-ingest", "invoicing", "inventory", "metering")
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 ROW_COLUMNS = (
     "tenant",
@@ -70,9 +71,13 @@ def margin(
 ) -> None:
     """Tenant revenue against DigitalOcean's cost per deployment and kind (tax excluded), the
     cost no deployment carries, the reconciliation to the provider's invoices, and leakage."""
-    if not PERIOD.match(period):
-        raise typer.BadParameter(f"{period!r} is not a month (YYYY-MM)", param_hint="--period")
-    document = run(_compose(date(int(period[:4]), int(period[5:]), 1)))
+    from gateway.reports.api import parse_period
+
+    try:
+        month = parse_period(period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    document = run(_compose(month))
     if document is None:
         raise typer.Exit(2)
     if output is Output.json:

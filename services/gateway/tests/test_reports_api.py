@@ -166,7 +166,9 @@ async def test_a_tenant_is_refused_and_a_stranger_unauthenticated(
     assert memory.asked == []
 
 
-@pytest.mark.parametrize("period", ["2026-13", "2026-00", "2026-4", "April", "2026-04-01", ""])
+@pytest.mark.parametrize(
+    "period", ["2026-13", "2026-00", "2026-4", "April", "2026-04-01", "", "0000-01", "9999-12"]
+)
 async def test_a_period_that_is_not_a_month_is_a_422_problem(
     api: httpx.AsyncClient, period: str
 ) -> None:

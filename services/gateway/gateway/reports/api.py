@@ -7,8 +7,9 @@ shape of the report, which the command line prints too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -43,11 +44,14 @@ def api_sources(upstreams: Mapping[str, httpx.AsyncClient]) -> SourcesFor:
 
 
 def parse_period(text: str) -> date:
-    """`YYYY-MM` → the first day of that month (ValueError otherwise)."""
-    year, month = text.split("-")
-    if len(year) != 4 or len(month) != 2:
+    """`YYYY-MM` → the first day of that month (ValueError otherwise, or when the month or the
+    one after it is out of the calendar's range)."""
+    if not re.match(PERIOD_PATTERN, text):
         raise ValueError(f"{text!r} is not a month (YYYY-MM)")
-    return date(int(year), int(month), 1)
+    year, month = int(text[:4]), int(text[5:])
+    if not MINYEAR <= year < MAXYEAR:
+        raise ValueError(f"{text!r} is out of range")
+    return date(year, month, 1)
 
 
 def reports_router(sources_for: SourcesFor) -> APIRouter:
@@ -64,7 +68,11 @@ def reports_router(sources_for: SourcesFor) -> APIRouter:
         period: Annotated[str, Query(pattern=PERIOD_PATTERN, description="The month, YYYY-MM")],
     ) -> Response:
         try:
-            sources = await sources_for(request).for_period(parse_period(period))
+            month = parse_period(period)
+        except ValueError as exc:
+            return problem(422, str(exc))
+        try:
+            sources = await sources_for(request).for_period(month)
         except SourcesUnavailable as exc:
             return problem(
                 503,
