@@ -428,7 +428,9 @@ def _transition(invoice: str, action: str, output: Output) -> None:
     invoice_id = _invoice_id(invoice)
 
     async def work(service: Invoicing) -> dict[str, Any]:
-        changed = await transition(invoice_id, action, uow=service.uow, clock=service.clock)
+        changed = await transition(
+            invoice_id, action, uow=service.uow, clock=service.clock, renderer=service.renderer
+        )
         return _invoice_row(asdict(changed))
 
     _print([_run(work)], INVOICE_COLUMNS, output)
