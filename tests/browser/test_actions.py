@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader
 
@@ -17,6 +18,9 @@ from tests.browser.conftest import (
     sign_in,
     visit,
 )
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 WEB_01 = "web-01"
 WRONG_SIZE = "s-1vcpu-2gb"
@@ -58,7 +62,17 @@ async def test_an_admin_accepts_a_drift_and_it_leaves_the_inbox(
     assert drift["id"] not in {d["id"] for d in open_now}
 
 
-async def test_an_admin_issues_a_draft_and_downloads_its_pdf(
+async def download_pdf(page: Page, invoice_id: str) -> str:
+    """Click "Download PDF" on the invoice's page; the PDF's text, once checked it is one."""
+    await visit(page, f"/ui/invoices/{invoice_id}")
+    async with page.expect_download() as downloading:
+        await page.get_by_test_id("invoice-pdf").click()
+    content = (await (await downloading.value).path()).read_bytes()
+    assert content.startswith(b"%PDF")
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+
+
+async def test_an_admin_issues_a_draft_and_both_roles_download_its_pdf(
     open_page: OpenPage, stack: Stack
 ) -> None:
     invoice_id = str(stack.facts.tenant_invoice)
@@ -68,6 +82,8 @@ async def test_an_admin_issues_a_draft_and_downloads_its_pdf(
     page = await open_page()
     page.on("dialog", lambda dialog: dialog.accept())
     await sign_in(page, stack.admin_token)
+    await visit(page, f"/ui/invoices/{invoice_id}")
+    assert await page.get_by_test_id("invoice-pdf").count() == 0  # a draft has no PDF yet
     await visit(page, "/ui/invoices")
     row = page.locator(f'[data-testid="invoice-row"][data-id="{invoice_id}"]')
     await row.locator(f'form[action="/ui/invoices/{invoice_id}/issue"] [type="submit"]').click()
@@ -78,31 +94,16 @@ async def test_an_admin_issues_a_draft_and_downloads_its_pdf(
     assert after["status"] == "issued" and after["number"]
     await visit(page, f"/ui/invoices/{invoice_id}")
     assert await data_values(page, "invoice-status") == ["issued"]
+    assert await data_values(page, "invoice-total") == [str(after["total_cents"])]
     await shoot(page, "admin-invoice-issued")
+    total = f"{Decimal(after['total_cents']) / 100:,.2f}"
+    text = await download_pdf(page, invoice_id)
+    assert total in text and after["number"] in text, text
 
-    async with page.expect_download() as downloading:
-        await page.locator(f'a[href="/ui/invoices/{invoice_id}/pdf"]').click()
-    download = await downloading.value
-    path = await download.path()
-    content = path.read_bytes()
-    assert content.startswith(b"%PDF")
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
-    total = Decimal(after["total_cents"]) / 100
-    assert f"{total:,.2f}" in text, text
-    assert after["number"] in text, text
-
-
-async def test_a_tenant_downloads_its_own_invoice_pdf(open_page: OpenPage, stack: Stack) -> None:
-    invoice_id = str(stack.facts.tenant_invoice)
-    invoice = await get_json(stack, stack.tenant_token, f"/api/v1/invoices/{invoice_id}")
-    page = await open_page()
-    await sign_in(page, stack.tenant_token)
-    await visit(page, f"/ui/invoices/{invoice_id}")
-    # a tenant sees no admin action on its invoice
-    assert await page.locator('form[action$="/issue"], form[action$="/void"]').count() == 0
-    async with page.expect_download() as downloading:
-        await page.locator(f'a[href="/ui/invoices/{invoice_id}/pdf"]').click()
-    content = (await (await downloading.value).path()).read_bytes()
-    assert content.startswith(b"%PDF")
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
-    assert f"{Decimal(invoice['total_cents']) / 100:,.2f}" in text, text
+    # the tenant downloads the same invoice, and has no admin action on it
+    tenant = await open_page()
+    await sign_in(tenant, stack.tenant_token)
+    text = await download_pdf(tenant, invoice_id)
+    assert total in text and after["number"] in text, text
+    actions = 'form[action$="/issue"], form[action$="/pay"], form[action$="/void"]'
+    assert await tenant.locator(actions).count() == 0

@@ -109,7 +109,7 @@ async def test_the_overview_shows_the_margin_report(open_page: OpenPage, stack: 
     await visit(page, f"/ui/overview?period={DEMO_PERIOD}")
 
     rows = page.get_by_test_id("margin-row")
-    shown = Counter()
+    shown: Counter[tuple[str | None, str | None, str | None, str | None]] = Counter()
     for index in range(await rows.count()):
         row = rows.nth(index)
         shown[

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import OpenPage, OtherTenant, Stack, shoot, sign_in
+import pytest
+
+from tests.browser.conftest import OpenPage, OtherTenant, Stack, Watch, shoot, sign_in
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 ADMIN_ONLY = ["/ui/overview", "/ui/billing", "/ui/projects", "/ui/drift", "/ui/runs"]
 
@@ -87,8 +93,8 @@ async def test_a_tenant_cannot_reach_another_tenants_invoice(
         f"/ui/invoices/{other_tenant.invoice_id}",
         f"/ui/invoices/{other_tenant.invoice_id}/pdf",
     ]:
-        response = await page.request.get(path)
-        assert response.status == 404, path
+        fetched = await page.request.get(path)
+        assert fetched.status == 404, path
     response = await page.goto(f"/ui/invoices/{other_tenant.invoice_id}")
     assert response is not None and response.status == 404
     await shoot(page, "tenant-not-found")
@@ -117,3 +123,20 @@ async def test_the_demo_sign_in_links_on_the_form(open_page: OpenPage) -> None:
         assert await page.get_by_test_id("role").inner_text() == (
             "platform admin" if role == "admin" else "tenant"
         )
+
+
+async def test_the_guard_sees_a_request_to_another_host(browser: Browser) -> None:
+    """The watch every page runs under is not blind: a request off this machine is caught."""
+    watch = Watch()
+    context = await browser.new_context()
+    try:
+        context.on("request", watch.request)
+        await context.route("http://192.0.2.1/**", lambda route: route.abort())
+        page = await context.new_page()
+        async with page.expect_event("requestfailed"):
+            await page.set_content('<img src="http://192.0.2.1/pixel.png">')
+    finally:
+        await context.close()
+    assert watch.foreign_requests == ["http://192.0.2.1/pixel.png"]
+    with pytest.raises(AssertionError, match="requests to other hosts"):
+        watch.check()
