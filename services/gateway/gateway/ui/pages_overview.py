@@ -20,57 +20,104 @@ router = page_router()
 # a month-to-date estimate prices each active subscription; past this many it is not attempted
 ESTIMATE_LIMIT = 100
 ESTIMATE_CONCURRENCY = 8
+PICKER_MONTHS = 24
 
 
 @dataclass
 class Figure:
-    """A key of a JSON object shown as a labelled value: money when it is `*_cents`."""
+    """A member of a JSON object shown as a labelled value: money when it is `*_cents`."""
 
     key: str
     label: str
     value: Any
-    is_money: bool
-    is_flag: bool
 
 
-def figures(data: Any, skip: frozenset[str] = frozenset()) -> list[Figure]:
-    """The scalar members of an object, in order, labelled for reading."""
-    if not isinstance(data, dict):
-        return []
-    shown = []
-    for key, value in data.items():
-        if key in skip or isinstance(value, dict | list):
-            continue
-        is_money = key.endswith("_cents")
-        name = key[: -len("_cents")] if is_money else key
-        shown.append(
-            Figure(
-                key=key,
-                label=name.replace("_", " "),
-                value=value,
-                is_money=is_money,
-                is_flag=isinstance(value, bool),
-            )
-        )
-    return shown
+def label_of(key: str) -> str:
+    name = key[: -len("_cents")] if key.endswith("_cents") else key
+    return name.replace("_", " ")
+
+
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list)
+
+
+def _shown(value: Any) -> Any:
+    """A (non-empty) list of scalars reads as one comma-separated value."""
+    if isinstance(value, list) and value and all(_scalar(v) for v in value):
+        return ", ".join(str(v) for v in value)
+    return value
 
 
 @dataclass
 class Table:
-    """A list of JSON objects shown as a table: one column per key of the first rows."""
+    """A list of JSON objects shown as a table: one column per scalar member. An `x_id` column
+    is left out where an `x_name` column says the same thing readably, and so is `link` (the
+    page links resources itself)."""
 
     columns: list[str]
     rows: list[dict[str, Any]]
 
 
 def table(items: Any) -> Table:
-    rows = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    rows = [
+        {k: _shown(v) for k, v in item.items()}
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+    ]
     columns: list[str] = []
     for row in rows:
         for key, value in row.items():
-            if key not in columns and not isinstance(value, dict | list):
+            if key not in columns and _scalar(value) and key != "link":
                 columns.append(key)
+    named = {c[: -len("_name")] for c in columns if c.endswith("_name")}
+    columns = [
+        c for c in columns if not (c.endswith("_id") and c[: -len("_id")] in named)
+    ] or columns
     return Table(columns, rows)
+
+
+@dataclass
+class Section:
+    """A member of the report beyond its rows: its figures and its tables."""
+
+    key: str
+    title: str
+    figures: list[Figure]
+    tables: list[tuple[str, Table]]
+
+
+TITLES = {
+    "deployments": "By deployment",
+    "unallocated": "Cost no deployment carries",
+    "totals": "Totals",
+    "reconciliation": "Reconciliation with DigitalOcean's invoices",
+    "revenue_check": "Revenue against the tenant invoices",
+    "leakage": "Leakage",
+    "provider_invoices": "DigitalOcean invoices counted",
+    "tenant_invoices": "Tenant invoices counted",
+}
+SKIPPED = frozenset({"rows", "period", "currencies", "currency"})
+
+
+def section(key: str, value: Any) -> Section | None:
+    title = TITLES.get(key, label_of(key).capitalize())
+    if isinstance(value, dict):
+        figures = [
+            Figure(k, label_of(k), _shown(v)) for k, v in value.items() if _scalar(_shown(v))
+        ]
+        tables = [
+            (label_of(k).capitalize(), table(v))
+            for k, v in value.items()
+            if isinstance(v, list) and not _scalar(_shown(v))
+        ]
+        return Section(key, title, figures, tables)
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return Section(key, title, [], [("", table(value))])
+    if isinstance(value, list) and value:
+        return Section(key, title, [Figure(key, "items", _shown(value))], [])
+    if isinstance(value, list):
+        return Section(key, title, [], [("", Table([], []))])
+    return None
 
 
 def reconciled(data: dict[str, Any]) -> bool | None:
@@ -93,20 +140,17 @@ class MarginView:
     status: int
     notice: str | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
-    deployments: Table = field(default_factory=lambda: Table([], []))
-    unallocated: list[tuple[str, Table]] = field(default_factory=list)
-    totals: list[Figure] = field(default_factory=list)
-    checks: list[tuple[str, list[Figure]]] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    loose: list[Figure] = field(default_factory=list)
     reconciled: bool | None = None
     revenue_total: int = 0
     cost_total: int = 0
     currency: str = "USD"
 
 
-UNALLOCATED_KEYS = ("unallocated", "unattributed", "unmatched")
-
-
 def margin_view(result: ApiResult) -> MarginView:
+    """The margin report's JSON as a page shows it: its rows as the main table, every other
+    member as a section of figures and tables (so a member added later is still shown)."""
     if result.status in (404, 503):
         return MarginView(
             result.status,
@@ -131,23 +175,21 @@ def margin_view(result: ApiResult) -> MarginView:
         if isinstance(currencies, list) and len(currencies) == 1
         else str(data.get("currency") or "USD")
     )
-    view = MarginView(
+    ordered = [k for k in TITLES if k in data] + [k for k in data if k not in TITLES]
+    sections = [
+        s for s in (section(k, data[k]) for k in ordered if k not in SKIPPED) if s is not None
+    ]
+    loose = [Figure(k, label_of(k), v) for k, v in data.items() if k not in SKIPPED and _scalar(v)]
+    return MarginView(
         result.status,
         rows=rows,
-        deployments=table(data.get("deployments")),
-        unallocated=[(key, table(data[key])) for key in UNALLOCATED_KEYS if key in data],
-        totals=figures(data.get("totals", data), skip=frozenset({"period", "currency"})),
-        checks=[
-            (key.replace("_", " "), figures(data[key]))
-            for key in data
-            if isinstance(data[key], dict) and key != "totals"
-        ],
+        sections=sections,
+        loose=loose,
         reconciled=reconciled(data),
         revenue_total=sum(cents(r.get("revenue_cents")) or 0 for r in rows),
         cost_total=sum(cents(r.get("cost_cents")) or 0 for r in rows),
         currency=currency,
     )
-    return view
 
 
 @dataclass
@@ -253,7 +295,7 @@ async def overview(viewer: AdminViewer, period: str = "") -> Response:
         viewer.api.get("/api/v1/reports/margin", {"period": periods.label(month)}),
         balance_view(viewer.api),
     )
-    choices = sorted(set(known) | {month}, reverse=True)
+    choices = sorted(set(known[:PICKER_MONTHS]) | {month}, reverse=True)
     return viewer.render(
         "overview.html",
         period=periods.label(month),

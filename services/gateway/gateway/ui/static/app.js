@@ -32,8 +32,9 @@
 
   var PALETTE = ["#1f5fbf", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#4d7c0f"];
 
-  // The usage chart: one line per billing kind over the days of the period, drawn from the
-  // JSON block the page carries (quantities arrive as decimal strings; drawing needs numbers).
+  // The usage charts: one per billing kind (their units differ: hours, GB-months, ...), each
+  // over the days of the period, drawn from the JSON block the page carries. Quantities arrive
+  // as exact decimal strings; only the drawing turns them into numbers.
   function drawUsage() {
     var container = document.querySelector('[data-testid="usage-chart"]');
     var block = document.getElementById("usage-data");
@@ -52,37 +53,47 @@
       return;
     }
     var xs = days.map(function (day) { return Date.parse(day + "T00:00:00Z") / 1000; });
-    var columns = [xs];
-    var series = [{}];
+    container.textContent = "";
+    var plots = [];
+    function size() {
+      var width = Math.max(container.clientWidth, 260);
+      return { width: width, height: Math.max(160, Math.min(240, Math.round(width * 0.4))) };
+    }
     kinds.forEach(function (kind, i) {
+      var figure = document.createElement("figure");
+      figure.className = "usage-kind";
+      figure.setAttribute("data-kind", kind);
+      var caption = document.createElement("figcaption");
+      caption.textContent = kind;
+      figure.appendChild(caption);
+      container.appendChild(figure);
       var values = (data.series[kind] || []).map(function (v) {
         return v === null || v === undefined ? null : Number(v);
       });
-      columns.push(values);
-      series.push({ label: kind, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: days.length < 40 } });
+      var dims = size();
+      plots.push(new window.uPlot(
+        {
+          width: dims.width,
+          height: dims.height,
+          tzDate: function (ts) { return window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
+          legend: { show: false },
+          series: [
+            {},
+            { label: kind, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: days.length < 40 } },
+          ],
+          axes: [{}, { size: 60 }],
+          scales: { x: { time: true } },
+        },
+        [xs, values],
+        figure
+      ));
     });
-    container.textContent = "";
-    function size() {
-      var width = Math.max(container.clientWidth, 280);
-      return { width: width, height: Math.max(220, Math.min(360, Math.round(width * 0.5))) };
-    }
-    var dims = size();
-    var plot = new window.uPlot(
-      {
-        width: dims.width,
-        height: dims.height,
-        tzDate: function (ts) { return window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
-        series: series,
-        axes: [{}, { size: 60 }],
-        scales: { x: { time: true } },
-      },
-      columns,
-      container
-    );
     var pending = null;
     window.addEventListener("resize", function () {
       if (pending) { window.clearTimeout(pending); }
-      pending = window.setTimeout(function () { plot.setSize(size()); }, 120);
+      pending = window.setTimeout(function () {
+        plots.forEach(function (plot) { plot.setSize(size()); });
+      }, 120);
     });
   }
 
