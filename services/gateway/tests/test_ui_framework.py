@@ -13,12 +13,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from arcadia_core.auth import Principal, mint_token
 from arcadia_core.settings import ArcadiaSettings
 from gateway.app import create_app, upstream_clients
 from gateway.ui import formatting
+from gateway.ui.backend import ApiResult
+from gateway.ui.pages_overview import margin_view
 from gateway.ui.security import CONTENT_SECURITY_POLICY
 from gateway.ui.session import COOKIE, Keys
 
@@ -36,9 +39,60 @@ def signed_in(session: str) -> dict[str, str]:
     return {"Cookie": f"{COOKIE}={session}"}
 
 
-def build(demo_tokens: dict[str, str] | None = None) -> FastAPI:
-    settings = ArcadiaSettings(ARCADIA_JWT_SECRET=SECRET)
+INVOICE_ID = "0b6f3c1e-1d2a-4c4e-9f59-6f1f3f0f0a01"
+INVOICE = {
+    "id": INVOICE_ID,
+    "tenant_id": "7d3f1f52-9a52-4a53-8d38-2d8f8f5b7c11",
+    "period_start": "2026-04-01",
+    "currency": "USD",
+    "tax_rate": "0.10",
+    "subtotal_cents": 6422,
+    "tax_cents": 642,
+    "total_cents": 7064,
+    "status": "draft",
+    "number": None,
+    "created_at": "2026-05-01T03:00:00Z",
+    "issued_at": None,
+    "paid_at": None,
+    "voided_at": None,
+    "lines": [
+        {
+            "kind": "overage",
+            "description": "droplet_hours over allowance",
+            "deployment_id": None,
+            "resource_kind": "droplet_hours",
+            "quantity": "672",
+            "unit_price": "1",
+            "amount_cents": 672,
+            "corrects_period": None,
+        }
+    ],
+}
+
+
+def invoicing_stand_in(document: str | None) -> FastAPI:
+    """Answers one invoice as invoicing does; its document as given (None: 404, as before
+    invoicing served documents)."""
     upstream = FastAPI()
+
+    @upstream.get("/api/v1/invoices/{invoice_id}")
+    async def invoice(invoice_id: str) -> Response:
+        if invoice_id != INVOICE_ID:
+            return JSONResponse({"detail": "invoice not found"}, status_code=404)
+        return JSONResponse(INVOICE)
+
+    @upstream.get("/api/v1/invoices/{invoice_id}/document")
+    async def rendered(invoice_id: str) -> Response:
+        if document is None or invoice_id != INVOICE_ID:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return HTMLResponse(document)
+
+    return upstream
+
+
+def build(demo_tokens: dict[str, str] | None = None, document: str | None = None) -> FastAPI:
+    settings = ArcadiaSettings(ARCADIA_JWT_SECRET=SECRET)
+    upstream = invoicing_stand_in(document)
     clients = upstream_clients(
         settings, ["invoicing"], {"invoicing": httpx.ASGITransport(app=upstream)}
     )
@@ -271,3 +325,84 @@ def test_vendored_files_match_their_recorded_checksums() -> None:
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
         if name.endswith((".js", ".css")):
             assert version in name, f"{name} does not say its version {version}"
+
+
+# --- pages over stand-ins ------------------------------------------------------------------
+
+
+async def test_overview_says_so_when_the_report_and_balance_cannot_be_read(
+    ui: httpx.AsyncClient,
+) -> None:
+    """Here no service behind the report or the balance exists: the page still answers, with
+    a notice for each, and shows no made-up figure."""
+    response = await ui.get("/ui/overview?period=2026-04", headers=signed_in(token()))
+    assert response.status_code == 200
+    assert_secured(response)
+    assert 'data-testid="margin-notice"' in response.text
+    status = re.search(r'data-testid="margin-notice" data-status="(\d+)"', response.text)
+    assert status is not None and status.group(1) in {"404", "503"}
+    assert 'data-testid="margin-row"' not in response.text
+    assert 'data-testid="balance-mtd"' not in response.text
+    assert "balance could not be read" in response.text
+
+
+def test_the_margin_report_is_shown_whatever_members_it_grows() -> None:
+    report = {
+        "period": "2026-04",
+        "currencies": ["USD"],
+        "rows": [
+            {
+                "deployment_id": "d1",
+                "kind": "droplet_hours",
+                "revenue_cents": 672,
+                "cost_cents": 2400,
+            },
+        ],
+        "totals": {"revenue_cents": 672, "cost_cents": 2400, "margin_pct": "-257.14"},
+        "reconciliation": {"difference_cents": 0},
+        "forecast": {"next_month_cents": 1200, "items": [{"kind": "x", "cost_cents": 5}]},
+        "note": "provisional",
+    }
+    view = margin_view(ApiResult(200, report, b"", httpx.Headers()))
+    assert view.notice is None
+    assert view.rows[0]["margin_cents"] == 672 - 2400  # computed exactly when not sent
+    assert view.reconciled is True  # from the difference, when no flag is sent
+    keys = [section.key for section in view.sections]
+    assert keys == ["totals", "reconciliation", "forecast"]
+    forecast = view.sections[-1]
+    assert [f.key for f in forecast.figures] == ["next_month_cents"]
+    assert forecast.tables[0][1].columns == ["kind", "cost_cents"]
+    assert [f.key for f in view.loose] == ["note"]
+    for status in (404, 503):
+        unavailable = margin_view(ApiResult(status, {"detail": "x"}, b"", httpx.Headers()))
+        assert unavailable.notice and unavailable.rows == []
+    failed = margin_view(ApiResult(502, {"detail": "invoicing closed"}, b"", httpx.Headers()))
+    assert failed.notice is not None and "invoicing closed" in failed.notice
+
+
+async def test_invoice_lines_are_shown_when_there_is_no_document(ui: httpx.AsyncClient) -> None:
+    response = await ui.get(f"/ui/invoices/{INVOICE_ID}", headers=signed_in(token()))
+    assert response.status_code == 200
+    assert_secured(response)
+    html = response.text
+    assert 'data-testid="invoice-total" data-value="7064">$70.64<' in html
+    assert 'data-testid="invoice-subtotal" data-value="6422">$64.22<' in html
+    assert 'data-testid="invoice-tax" data-value="642">$6.42<' in html
+    assert "droplet_hours over allowance" in html
+    assert 'data-testid="invoice-line-amount" data-value="672">$6.72<' in html
+    assert "Download PDF" not in html  # a draft has none
+    missing = await ui.get(f"/ui/invoices/{uuid.uuid4()}", headers=signed_in(token()))
+    assert missing.status_code == 404
+
+
+async def test_the_invoice_document_is_embedded_without_anything_that_would_run() -> None:
+    document = (
+        '<article class="arcadia-invoice"><style>.x{}</style><p>Tax invoice</p>'
+        "<SCRIPT type=text/javascript>alert(1)</script ></article>"
+    )
+    transport = httpx.ASGITransport(app=build(document=document))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get(f"/ui/invoices/{INVOICE_ID}", headers=signed_in(token()))
+    assert response.status_code == 200
+    assert '<article class="arcadia-invoice"><p>Tax invoice</p></article>' in response.text
+    assert "<style" not in response.text.lower() and "alert(1)" not in response.text
