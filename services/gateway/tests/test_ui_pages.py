@@ -289,9 +289,13 @@ async def test_invoice_figures_equal_the_api(the_demo: Demo) -> None:
             assert invoice["lines"] and all(
                 line["description"] in document.text for line in invoice["lines"]
             )
-            rows = Page((await ui.get("/ui/invoices")).text).testid("invoice-row")
+            listing = Page((await ui.get("/ui/invoices")).text)
+            rows = listing.testid("invoice-row")
             assert [r.attrs["data-id"] for r in rows] == [i["id"] for i in listed]
             assert [r.attrs["data-status"] for r in rows] == [i["status"] for i in listed]
+            for name in ("subtotal", "tax", "total"):
+                shown = [e.attrs["data-value"] for e in listing.testid(f"invoice-{name}")]
+                assert shown == [str(i[f"{name}_cents"]) for i in listed]
     # the seeds' figures: the demo month's invoice adds up
     assert invoice["total_cents"] == invoice["subtotal_cents"] + invoice["tax_cents"]
 
