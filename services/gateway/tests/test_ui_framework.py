@@ -40,6 +40,7 @@ def signed_in(session: str) -> dict[str, str]:
 
 
 INVOICE_ID = "0b6f3c1e-1d2a-4c4e-9f59-6f1f3f0f0a01"
+MALFORMED_ID = "0b6f3c1e-1d2a-4c4e-9f59-6f1f3f0f0a02"
 INVOICE = {
     "id": INVOICE_ID,
     "tenant_id": "7d3f1f52-9a52-4a53-8d38-2d8f8f5b7c11",
@@ -77,6 +78,8 @@ def invoicing_stand_in(document: str | None) -> FastAPI:
 
     @upstream.get("/api/v1/invoices/{invoice_id}")
     async def invoice(invoice_id: str) -> Response:
+        if invoice_id == MALFORMED_ID:
+            return JSONResponse(["not", "an", "invoice"])
         if invoice_id != INVOICE_ID:
             return JSONResponse({"detail": "invoice not found"}, status_code=404)
         return JSONResponse(INVOICE)
@@ -406,3 +409,11 @@ async def test_the_invoice_document_is_embedded_without_anything_that_would_run(
     assert response.status_code == 200
     assert '<article class="arcadia-invoice"><p>Tax invoice</p></article>' in response.text
     assert "<style" not in response.text.lower() and "alert(1)" not in response.text
+
+
+async def test_a_page_that_fails_answers_an_error_page(ui: httpx.AsyncClient) -> None:
+    response = await ui.get(f"/ui/invoices/{MALFORMED_ID}", headers=signed_in(token()))
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'data-testid="error" data-status="500"' in response.text
+    assert_secured(response)

@@ -19,6 +19,7 @@ A page module defines `router = page_router()` and handlers such as
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ from gateway.ui.session import (
     set_flash,
     signed_in_from,
 )
+
+log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -191,6 +194,12 @@ class UiRoute(APIRoute):
                 return error_page(request, exc)
             except RequestValidationError:
                 return error_page(request, BadInput("Some of the input is not valid."))
+            except Exception:
+                # a page, not a JSON problem, for the person looking at it; the cause is logged
+                log.exception("%s %s failed", request.method, request.url.path)
+                failed = PageError("Something went wrong showing this page; it has been logged.")
+                failed.status, failed.title = 500, "Something went wrong"
+                return error_page(request, failed)
 
         return page
 
