@@ -52,6 +52,8 @@ STATUS_HINTS = ("active", "off", "new", "attached", "detached", "assigned", "una
 ATTRIBUTION = ("", "attributed", "unattributed")
 PURPOSES = ("tenant", "internal", "shared")
 DRIFT_STATUSES = ("open", "accepted", "reverted", "stale", "all")
+# where an accept may send the admin back to: the inbox, filtered or not
+DRIFT_PAGES = frozenset(("/ui/drift", *(f"/ui/drift?status={s}" for s in DRIFT_STATUSES)))
 # The services that keep a run log (GET /api/v1/runs/<service>); one without it shows
 # "no run recorded".
 RUN_SERVICES = ("inventory", "billing-ingest", "metering", "invoicing", "drift")
@@ -385,8 +387,8 @@ async def drift(
 async def accept_drift(viewer: AdminViewer, drift_id: str) -> Response:
     did = _uuid_or_404(drift_id, "That drift")
     form = await viewer.form()
-    back = form.get("back")
-    back = back if isinstance(back, str) and back.startswith("/ui/drift") else "/ui/drift"
+    sent_back = form.get("back")
+    back = sent_back if isinstance(sent_back, str) and sent_back in DRIFT_PAGES else "/ui/drift"
     reason = form.get("reason")
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
