@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from arcadia.demo import DEMO_PERIOD
@@ -178,3 +179,36 @@ async def test_the_inventory_shows_what_the_api_shows(open_page: OpenPage, stack
     assert sorted(await across_pages(page, "resource-row")) == sorted(
         str(r["id"]) for r in droplets
     )
+
+
+async def test_the_usage_chart_is_drawn_from_the_apis_figures(
+    open_page: OpenPage, stack: Stack
+) -> None:
+    deployment = str(stack.facts.deployment_id)
+    for role, as_token in (("admin", stack.admin_token), ("tenant", stack.tenant_token)):
+        usage = await get_json(
+            stack,
+            as_token,
+            "/api/v1/usage",
+            deployment_id=deployment,
+            **{"from": "2026-04-01", "to": "2026-05-01", "granularity": "day"},
+        )
+        assert usage["totals"], "April was metered for the demo deployment"
+        page = await open_page()
+        await sign_in(page, as_token)
+        await visit(page, f"/ui/usage?deployment_id={deployment}&period={DEMO_PERIOD}")
+        shown = await attribute_rows(page, "usage-total", "kind", "value")
+        assert {r["kind"]: r["value"] for r in shown} == usage["totals"], role
+        # the chart is drawn (by the vendored chart library, under the page's CSP) from the
+        # page's data block: every day of April, every kind
+        await page.get_by_test_id("usage-chart").locator("canvas").first.wait_for()
+        data = json.loads(await page.locator("#usage-data").text_content() or "{}")
+        assert len(data["days"]) == 30 and sorted(data["kinds"]) == sorted(usage["totals"])
+        # the picker offers only the deployments this principal may see
+        offered = await page.locator('select[name="deployment_id"] option').evaluate_all(
+            "options => options.map(o => o.value)"
+        )
+        visible = await all_items(stack, as_token, "/api/v1/deployments", include_removed=True)
+        assert sorted(offered) == sorted(str(d["id"]) for d in visible), role
+        if role == "tenant":
+            assert offered == [deployment]
