@@ -6,7 +6,14 @@ from __future__ import annotations
 import httpx
 
 from gateway.ui.backend import ApiResult
-from gateway.ui.pages_ops import _problem_text, duration, latest_runs, shown_value
+from gateway.ui.pages_ops import (
+    Registry,
+    _problem_text,
+    duration,
+    event_details,
+    latest_runs,
+    shown_value,
+)
 
 
 def run(
@@ -72,3 +79,25 @@ def test_api_refusals_read_as_one_line() -> None:
         "tenant: Input should be a valid UUID; body: Field required"
     )
     assert _problem_text(result(502, None)) == "the API answered 502"
+
+
+def test_event_details_name_what_they_change() -> None:
+    registry = Registry(
+        tenants={"t1": "pilot"}, deployments={"d1": {"id": "d1", "name": "pilot-prod"}}
+    )
+    projects = {"p1": {"id": "p1", "name": "pilot-tenant"}}
+    data = {
+        "tenant_id": {"old": None, "new": "t1"},
+        "deployment_id": {"old": "d1", "new": "d9"},
+        "project_id": "p1",
+        "size_slug": {"old": "s-1", "new": "s-2"},
+        "tags": ["web"],
+    }
+    assert event_details(data, registry, projects) == [
+        ("deployment_id", "pilot-prod → d9"),  # an id the viewer cannot name stays an id
+        ("project_id", "pilot-tenant"),
+        ("size_slug", "s-1 → s-2"),
+        ("tags", '["web"]'),
+        ("tenant_id", "— → pilot"),
+    ]
+    assert event_details(None, registry, projects) == []

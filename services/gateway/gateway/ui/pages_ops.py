@@ -167,6 +167,33 @@ def shown_value(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def event_details(
+    data: Any, registry: Registry, projects: dict[str, dict[str, Any]]
+) -> list[tuple[str, str]]:
+    """An event's data as (key, text) pairs: a change `{"old", "new"}` as `old → new`, and the
+    ids of tenants, deployments and projects by their names where the viewer may see them."""
+    if not isinstance(data, dict):
+        return []
+
+    def named(key: str, value: Any) -> str:
+        if value is not None and key == "tenant_id":
+            return registry.tenant_name(value) or shown_value(value)
+        if value is not None and key == "deployment_id":
+            return registry.deployment_name(value) or shown_value(value)
+        if value is not None and key == "project_id" and str(value) in projects:
+            return str(projects[str(value)].get("name"))
+        return shown_value(value)
+
+    details = []
+    for key, value in sorted(data.items()):
+        if isinstance(value, dict) and set(value) == {"old", "new"}:
+            text = f"{named(key, value['old'])} → {named(key, value['new'])}"
+        else:
+            text = named(key, value)
+        details.append((str(key), text))
+    return details
+
+
 # --- inventory ---------------------------------------------------------------------------------
 
 
@@ -257,7 +284,7 @@ async def inventory_item(viewer: AnyViewer, resource_id: str) -> Response:
             "id": event.get("id"),
             "type": event.get("type"),
             "occurred_at": event.get("occurred_at"),
-            "data": [(str(k), shown_value(v)) for k, v in sorted(event.get("data", {}).items())],
+            "data": event_details(event.get("data"), registry, projects),
         }
         for event in reversed(detail.get("events", []))
         if isinstance(event, dict)
