@@ -212,3 +212,27 @@ async def test_the_usage_chart_is_drawn_from_the_apis_figures(
         assert sorted(offered) == sorted(str(d["id"]) for d in visible), role
         if role == "tenant":
             assert offered == [deployment]
+
+
+async def test_the_runs_page_shows_each_services_latest_runs(
+    open_page: OpenPage, stack: Stack
+) -> None:
+    from arcadia import registry
+
+    expected: dict[tuple[str, str], str] = {}
+    async with stack.api(stack.admin_token) as api:
+        for service in registry.names():
+            answer = await api.get(f"/api/v1/runs/{service}", params={"limit": 200})
+            assert answer.status_code == 200, f"{service}: {answer.text}"
+            for run in answer.json()["items"]:
+                expected.setdefault((service, run["name"]), run["outcome"])
+    assert expected, "the demo's sync is recorded"
+    page = await open_page()
+    await sign_in(page, stack.admin_token)
+    await visit(page, "/ui/runs")
+    shown = await page.get_by_test_id("run-row").evaluate_all(
+        "rows => rows.map(r => [r.dataset.service, r.dataset.name,"
+        " r.querySelector('[data-testid=run-outcome]').dataset.value])"
+    )
+    assert {(s, n): o for s, n, o in shown} == expected
+    assert len(shown) == len(expected)
