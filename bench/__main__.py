@@ -98,7 +98,9 @@ async def copy_rows(database_url: str, rows: int) -> float:
         await connection.close()
 
 
-async def run(droplets: int, console: Console, rounds: int = 3) -> None:
+async def run(
+    droplets: int, console: Console, rounds: int = 3, *, inventory_only: bool = False
+) -> None:
     settings = ArcadiaSettings()
     server_url = settings.database_url or await embedded_database_url(Path(settings.data_dir))
     name = f"arcadia_bench_{uuid.uuid4().hex[:8]}"
@@ -175,6 +177,8 @@ async def run(droplets: int, console: Console, rounds: int = 3) -> None:
             raise SystemExit(f"call count mismatch: {first.calls} != {expected}")
         if rows[1].events:
             raise SystemExit(f"re-sync with nothing changed emitted {rows[1].events} events")
+        if inventory_only:
+            return
         from bench import billing
 
         console.print(billing.table(await billing.run(database_url)))
@@ -229,6 +233,12 @@ async def _outbox_rows(database_url: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
+        "only",
+        nargs="?",
+        choices=["inventory"],
+        help="run this benchmark alone (default: all of them)",
+    )
+    parser.add_argument(
         "--droplets",
         type=int,
         default=7700,
@@ -241,7 +251,9 @@ def main() -> None:
         help="inventory sync: best of this many rounds, baseline and sync alike",
     )
     args = parser.parse_args()
-    asyncio.run(run(args.droplets, Console(), args.rounds))
+    asyncio.run(run(args.droplets, Console(), args.rounds, inventory_only=args.only == "inventory"))
+    if args.only == "inventory":
+        return
     from bench import pipeline
 
     asyncio.run(pipeline.run(Console()))

@@ -6,6 +6,7 @@ resources spends most of its time there. Both helpers join the session's open tr
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,9 +16,13 @@ from sqlalchemy import Table, bindparam, text
 from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arcadia_core.db import dumps
+from arcadia_core.db import _default
 
 SMALL = 64  # below this many rows an UPDATE costs less than staging a COPY
+
+# `arcadia_core.db.dumps`, with one encoder made once: json.dumps makes one per call, which a
+# COPY of tens of thousands of JSON values would pay for each of them
+json_text = json.JSONEncoder(default=_default, separators=(",", ":")).encode
 
 
 class JsonText(str):
@@ -49,7 +54,7 @@ def _records(
 
 
 def _json(value: Any) -> str:
-    return value if isinstance(value, JsonText) else dumps(value)
+    return value if isinstance(value, JsonText) else json_text(value)
 
 
 async def copy_insert(

@@ -106,8 +106,11 @@ class ProjectRepository(Protocol):
 
     async def memberships(self, kinds: Collection[str] | None = None) -> list[Membership]: ...
 
-    async def replace_memberships(self, memberships: Sequence[Membership]) -> bool:
-        """Store exactly these memberships; True if anything changed."""
+    async def replace_memberships(
+        self, memberships: Sequence[Membership], current: Sequence[Membership] | None = None
+    ) -> bool:
+        """Store exactly these memberships; True if anything changed. `current`: what
+        `memberships()` answered in this transaction, if the caller read it already."""
 
 
 class RegistryRepository(Protocol):
@@ -150,6 +153,10 @@ class UnitOfWork(Protocol):
 
     def emit(self, *payloads: EventPayload) -> None:
         """Queue events for the outbox; they are written in the same transaction as commit()."""
+
+    def emit_json(self, payload_type: type[EventPayload], payloads: Sequence[str]) -> None:
+        """As `emit`, for payloads of `payload_type` given as JSON text that was validated
+        against that type's schema already (see usecases.events.resource_synced_json)."""
 
     async def commit(self) -> None: ...
 

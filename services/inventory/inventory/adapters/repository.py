@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -13,8 +14,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arcadia_core.bulk import JsonText, copy_insert, driver_connection
-from arcadia_core.db import dumps
+from arcadia_core.bulk import JsonText, driver_connection, json_text
 from inventory.adapters.tables import (
     cloud_project_members,
     cloud_projects,
@@ -76,8 +76,11 @@ LIGHT_QUERY = (
     " fingerprint, classified_tenant_id, classified_deployment_id"
     " FROM inventory.cloud_resources WHERE kind = $1"
 )
+MEMBERSHIPS_QUERY = "SELECT project_id, kind, provider_id FROM inventory.cloud_project_members"
 WRITES_LOCK = 0x1A7C_0001  # pg_advisory_xact_lock key serializing the inventory's writes
 PARENT_ATTRS = ("droplet_id", "resource_id", "resource_type")
+INSERT_COLUMNS = [name for name in RESOURCE_FIELDS if name != "attrs"]
+_insert_values = attrgetter(*INSERT_COLUMNS)
 PROJECT_FIELDS = (
     "id",
     "provider_id",
@@ -105,7 +108,7 @@ def resource_to_row(resource: Resource) -> dict[str, Any]:
 
 
 def _attrs_text(resource: Resource) -> str:
-    return resource.attrs_json if resource.attrs_json is not None else dumps(resource.attrs)
+    return resource.attrs_json if resource.attrs_json is not None else json_text(resource.attrs)
 
 
 def project_from_row(row: RowMapping) -> Project:
@@ -312,12 +315,11 @@ class SqlResourceRepository:
         thousands: no row dicts in between, the attrs text the fingerprint already made)."""
         if not resources:
             return
-        columns = [name for name in RESOURCE_FIELDS if name != "attrs"]
         await (await driver_connection(self.session)).copy_records_to_table(
             cloud_resources.name,
             schema_name=cloud_resources.schema,
-            columns=[*columns, "attrs"],
-            records=[(*(getattr(r, name) for name in columns), _attrs_text(r)) for r in resources],
+            columns=[*INSERT_COLUMNS, "attrs"],
+            records=[(*_insert_values(r), _attrs_text(r)) for r in resources],
         )
 
     async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
@@ -346,7 +348,7 @@ class SqlResourceRepository:
             cloud_resource_events.name,
             schema_name=cloud_resource_events.schema,
             columns=["resource_id", "type", "data", "occurred_at"],
-            records=[(e.resource_id, e.type, dumps(e.data), e.occurred_at) for e in events],
+            records=[(e.resource_id, e.type, json_text(e.data), e.occurred_at) for e in events],
         )
 
 
@@ -385,18 +387,22 @@ class SqlProjectRepository:
         )
 
     async def memberships(self, kinds: Collection[str] | None = None) -> list[Membership]:
-        statement = select(cloud_project_members)
-        if kinds is not None:
-            statement = statement.where(cloud_project_members.c.kind.in_(sorted(kinds)))
-        rows = await self.session.execute(statement)
-        return [Membership(r["project_id"], r["kind"], r["provider_id"]) for r in rows.mappings()]
+        # every membership of the account, each sweep: read through the driver
+        driver = await driver_connection(self.session)
+        if kinds is None:
+            records = await driver.fetch(MEMBERSHIPS_QUERY)
+        else:
+            records = await driver.fetch(f"{MEMBERSHIPS_QUERY} WHERE kind = ANY($1)", sorted(kinds))
+        return [Membership(r[0], r[1], r[2]) for r in records]
 
-    async def replace_memberships(self, memberships: Sequence[Membership]) -> bool:
+    async def replace_memberships(
+        self, memberships: Sequence[Membership], current: Sequence[Membership] | None = None
+    ) -> bool:
         """Make the stored memberships equal `memberships`, writing only the difference."""
         c = cloud_project_members.c
-        current = set(await self.memberships())
+        held = set(await self.memberships() if current is None else current)
         wanted = set(memberships)
-        gone = current - wanted
+        gone = held - wanted
         if gone:
             await self.session.execute(
                 delete(cloud_project_members).where(
@@ -409,12 +415,12 @@ class SqlProjectRepository:
                     for m in gone
                 ],
             )
-        await copy_insert(
-            self.session,
-            cloud_project_members,
-            [
-                {"project_id": m.project_id, "kind": m.kind, "provider_id": m.provider_id}
-                for m in wanted - current
-            ],
-        )
-        return wanted != current
+        added = wanted - held
+        if added:
+            await (await driver_connection(self.session)).copy_records_to_table(
+                cloud_project_members.name,
+                schema_name=cloud_project_members.schema,
+                columns=["project_id", "kind", "provider_id"],
+                records=[(m.project_id, m.kind, m.provider_id) for m in added],
+            )
+        return wanted != held

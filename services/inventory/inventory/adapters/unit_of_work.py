@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from arcadia_core.bulk import JsonText, copy_insert
+from arcadia_core.bulk import driver_connection
 from arcadia_core.context import current_correlation_id
 from arcadia_core.events import EventPayload
 from arcadia_core.inbox import claim
@@ -20,15 +20,11 @@ from inventory.adapters.tables import inbox, outbox
 from inventory.ports import ProjectRepository, RegistryRepository, ResourceRepository
 
 PRODUCER = "inventory"
+OUTBOX_COLUMNS = ["event_id", "event_type", "envelope"]
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """An event for the outbox: its id, type and envelope as JSON text."""
-
-    event_id: UUID
-    event_type: str
-    envelope: str
+# an outbox row: event id, event type, envelope as JSON text
+Outgoing = tuple[UUID, str, str]
 
 
 def envelope_json(
@@ -36,13 +32,37 @@ def envelope_json(
 ) -> str:
     """The envelope `payload.envelope(...)` would make, as JSON, with one serialization of the
     payload (a sync emits thousands; building and dumping an Envelope model walks each twice)."""
+    return _envelope(
+        payload.EVENT_TYPE,
+        payload.SCHEMA_VERSION,
+        payload.model_dump_json(),
+        event_id,
+        occurred_at,
+        correlation_id,
+    )
+
+
+def _envelope(
+    event_type: str,
+    schema_version: int,
+    payload_json: str,
+    event_id: UUID,
+    occurred_at: str,
+    correlation_id: UUID | None,
+) -> str:
     correlation = "null" if correlation_id is None else f'"{correlation_id}"'
     return (
-        f'{{"id":"{event_id}","type":"{payload.EVENT_TYPE}",'
-        f'"schema_version":{payload.SCHEMA_VERSION},"occurred_at":"{occurred_at}",'
+        f'{{"id":"{event_id}","type":"{event_type}",'
+        f'"schema_version":{schema_version},"occurred_at":"{occurred_at}",'
         f'"producer":"{PRODUCER}","correlation_id":{correlation},'
-        f'"payload":{payload.model_dump_json()}}}'
+        f'"payload":{payload_json}}}'
     )
+
+
+def _event_ids(count: int) -> list[UUID]:
+    """`count` random UUIDs, as uuid4() makes them, from one read of the system's randomness."""
+    pool = os.urandom(16 * count)
+    return [UUID(bytes=pool[at : at + 16], version=4) for at in range(0, 16 * count, 16)]
 
 
 class SqlUnitOfWork:
@@ -84,29 +104,35 @@ class SqlUnitOfWork:
     def emit(self, *payloads: EventPayload) -> None:
         occurred_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         correlation_id = current_correlation_id()
-        for payload in payloads:
-            event_id = uuid4()
+        for payload, event_id in zip(payloads, _event_ids(len(payloads)), strict=True):
             self._pending.append(
-                Outgoing(
+                (
                     event_id,
                     payload.EVENT_TYPE,
                     envelope_json(payload, event_id, occurred_at, correlation_id),
                 )
             )
 
+    def emit_json(self, payload_type: type[EventPayload], payloads: Sequence[str]) -> None:
+        occurred_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        correlation_id = current_correlation_id()
+        event_type, version = payload_type.EVENT_TYPE, payload_type.SCHEMA_VERSION
+        self._pending.extend(
+            (
+                event_id,
+                event_type,
+                _envelope(event_type, version, payload, event_id, occurred_at, correlation_id),
+            )
+            for payload, event_id in zip(payloads, _event_ids(len(payloads)), strict=True)
+        )
+
     async def commit(self) -> None:
         if self._pending:
-            await copy_insert(
-                self.session,
-                outbox,
-                [
-                    {
-                        "event_id": o.event_id,
-                        "event_type": o.event_type,
-                        "envelope": JsonText(o.envelope),
-                    }
-                    for o in self._pending
-                ],
+            await (await driver_connection(self.session)).copy_records_to_table(
+                outbox.name,
+                schema_name=outbox.schema,
+                columns=OUTBOX_COLUMNS,
+                records=self._pending,
             )
         await self.session.commit()
         had_events = bool(self._pending)

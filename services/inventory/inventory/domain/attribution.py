@@ -57,13 +57,15 @@ def direct_attributions(
     projects: Mapping[UUID, Project], memberships: Iterable[Membership]
 ) -> dict[Key, Attribution]:
     """(kind, provider id) → the attribution of the project that lists it."""
+    of_project = {
+        project_id: Attribution(project.id, project.tenant_id, project.deployment_id)
+        for project_id, project in projects.items()
+    }
     direct: dict[Key, Attribution] = {}
     for membership in memberships:
-        project = projects.get(membership.project_id)
-        if project is not None:
-            direct[(membership.kind, membership.provider_id)] = Attribution(
-                project.id, project.tenant_id, project.deployment_id
-            )
+        attribution = of_project.get(membership.project_id)
+        if attribution is not None:
+            direct[(membership.kind, membership.provider_id)] = attribution
     return direct
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from arcadia_core.events import ResourceSynced
 from inventory.domain.attribution import AttributionPlan
 from inventory.domain.sync_plan import SyncPlan
 from inventory.ports import UnitOfWork
-from inventory.usecases.events import resource_deleted, resource_synced
+from inventory.usecases.events import resource_deleted, resource_synced_json
 
 
 async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> None:
@@ -23,10 +24,12 @@ async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> Non
     await uow.resources.mark_seen(plan.seen_unchanged, now)
     await uow.resources.append_events(plan.events)
     change_of = {event.resource_id: event.type for event in plan.events}
-    uow.emit(
-        *(resource_synced(r, change_of[r.id]) for r in plan.synced),
-        *(resource_deleted(r) for r in plan.deleted),
-    )
+    synced = plan.synced
+    if synced:
+        uow.emit_json(
+            ResourceSynced, resource_synced_json(synced, [change_of[r.id] for r in synced])
+        )
+    uow.emit(*(resource_deleted(r) for r in plan.deleted))
 
 
 async def apply_attribution_plan(uow: UnitOfWork, plan: AttributionPlan) -> None:
@@ -36,4 +39,4 @@ async def apply_attribution_plan(uow: UnitOfWork, plan: AttributionPlan) -> None
     await uow.resources.update_attribution(plan.changed)
     await uow.resources.append_events(plan.events)
     full = await uow.resources.get_many([r.id for r in plan.changed])
-    uow.emit(*(resource_synced(r, "attributed") for r in full))
+    uow.emit_json(ResourceSynced, resource_synced_json(full, ["attributed"] * len(full)))

@@ -141,7 +141,7 @@ async def _sweep(
     for project in gone:
         project.deleted_at = now
     await work.projects.save([*projects.values(), *gone])
-    await work.projects.replace_memberships(memberships)
+    await work.projects.replace_memberships(memberships, current)
     direct = direct_attributions({p.id: p for p in projects.values()}, memberships)
 
     summary = {"projects": len(projects), "memberships": len(memberships), "placeholders": 0}

@@ -7,6 +7,7 @@ listing that fails raises before anything is applied, so it writes nothing and s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from inventory.domain.attribution import (
     parent_kinds,
     target_attribution,
 )
+from inventory.domain.fingerprint import of_observation
 from inventory.domain.model import Attribution, Observation, Resource
 from inventory.domain.sync_plan import needs_full_rows, plan_sync
 from inventory.ports import (
@@ -57,10 +59,10 @@ class Syncer:
         if kind == kinds.PROJECTS:
             return await list_projects(self.provider, self.internal_project)
         if kind == kinds.DROPLET_BACKUP:
-            return await _list_backups(self.provider, self.uow)
+            return _digested(await _list_backups(self.provider, self.uow))
         if kind in normalize.NORMALIZERS:
             normalizer = normalize.NORMALIZERS[kind]
-            return [normalizer(item) for item in await self.provider.list_kind(kind)]
+            return _digested([normalizer(item) for item in await self.provider.list_kind(kind)])
         raise ValueError(f"unknown resource kind {kind!r}; known: {', '.join(kinds.SYNCS)}")
 
     async def apply(self, kind: str, listing: Listing) -> Summary:
@@ -78,6 +80,13 @@ class Syncer:
             clock=self.clock,
             allow_mass_delete=self.allow_mass_delete,
         )
+
+
+def _digested(observations: list[Observation]) -> list[Observation]:
+    """Each observation with its fingerprint worked out now, while the fetch waits on nothing."""
+    for observation in observations:
+        of_observation(observation)
+    return observations
 
 
 async def sync_kind(
@@ -194,27 +203,26 @@ async def sync_all(
 ) -> dict[str, Summary | BaseException]:
     """Sync every kind (projects first). One kind failing does not stop the others.
 
-    Pipelined: the next kind's listing is fetched while this kind's is written, unless the next
-    kind's listing reads what this one writes (backups are listed for the droplets inventory holds).
+    Listings are fetched one after another, as far ahead as they can go, while the kinds
+    already listed are written in order: a write's waits on the database are spent fetching.
+    A kind whose listing reads what another kind writes (backups are listed for the droplets
+    inventory holds) is fetched once that kind is written.
     """
     syncer = Syncer(provider, uow, clock, internal_project, allow_mass_delete)
     order = only or list(kinds.FULL_SYNC_ORDER)
     results: dict[str, Summary | BaseException] = {}
+    loop = asyncio.get_running_loop()
+    listings: dict[str, asyncio.Future[Listing | Exception]] = {
+        kind: loop.create_future() for kind in order
+    }
+    applied = {kind: asyncio.Event() for kind in order}
     with collector_paused():
-        upcoming = asyncio.create_task(syncer.fetch(order[0]))
+        fetching = asyncio.create_task(_fetch_ahead(syncer, order, listings, applied))
         try:
-            for position, kind in enumerate(order):
+            for kind in order:
                 turn = time.perf_counter()
-                following = order[position + 1] if position + 1 < len(order) else None
-                waits = following is not None and kinds.LISTING_READS.get(following) == kind
-                listing: Listing | Exception
-                try:
-                    listing = await upcoming
-                except Exception as exc:
-                    listing = exc
-                if following is not None and not waits:
-                    upcoming = asyncio.create_task(syncer.fetch(following))
-                outcome = await _apply(syncer, kind, listing)
+                outcome = await _apply(syncer, kind, await listings[kind])
+                applied[kind].set()
                 if isinstance(outcome, BaseException):
                     await record_run(uow, clock, kind, outcome)
                 ok = not isinstance(outcome, BaseException)
@@ -223,12 +231,33 @@ async def sync_all(
                 on_done(kind, outcome)
                 if isinstance(outcome, CredentialsRefused):
                     raise outcome  # every other kind would fail the same way
-                if following is not None and waits:
-                    upcoming = asyncio.create_task(syncer.fetch(following))
         finally:
-            if not upcoming.done():
-                upcoming.cancel()
+            if not fetching.done():
+                fetching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fetching
     return results
+
+
+async def _fetch_ahead(
+    syncer: Syncer,
+    order: list[str],
+    listings: dict[str, asyncio.Future[Listing | Exception]],
+    applied: dict[str, asyncio.Event],
+) -> None:
+    """Fetch every listing in `order`, each into its future (a failure as its outcome)."""
+    for position, kind in enumerate(order):
+        reads = kinds.LISTING_READS.get(kind)
+        if reads is not None and reads in order[:position]:
+            await applied[reads].wait()
+        try:
+            listing: Listing | Exception = await syncer.fetch(kind)
+        except Exception as exc:
+            listing = exc
+        listings[kind].set_result(listing)
+        if isinstance(listing, CredentialsRefused):
+            # every other listing would be refused the same way: the writer stops at this one
+            return
 
 
 async def _apply(syncer: Syncer, kind: str, listing: Listing | Exception) -> Summary | Exception:

@@ -1,13 +1,19 @@
-"""The outbox's hand-built envelope text says exactly what the Envelope model would."""
+"""The outbox's hand-built envelope and payload texts say exactly what the models would."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+import pytest
+from pydantic import ValidationError
+
 from arcadia_core.events import Envelope, ResourceDeleted, ResourceSynced
 from inventory.adapters.unit_of_work import envelope_json
+from inventory.domain.model import Resource
+from inventory.usecases.events import resource_synced, resource_synced_json
 
 NOW = datetime(2026, 4, 1, 1, 2, 3, 456789, tzinfo=UTC)
 
@@ -57,3 +63,39 @@ def test_a_deleted_event_without_correlation() -> None:
     )
     assert (parsed.id, parsed.type, parsed.correlation_id) == (event_id, "resource.deleted", None)
     assert ResourceDeleted.model_validate(parsed.payload) == payload
+
+
+def _resource(**changes: object) -> Resource:
+    resource = Resource(
+        id=uuid4(),
+        kind="droplet",
+        provider_id="512340101",
+        name='web "01" \\ ünïcode',
+        status="active",
+        region="syd1",
+        size_slug=None,
+        attrs={"tags": ["a"], "price_monthly": "6.00", "nested": {"x": None}},
+        first_seen_at=datetime(2026, 3, 1, tzinfo=UTC),
+        last_seen_at=NOW,
+        project_id=uuid4(),
+        version=4,
+    )
+    return replace(resource, **changes)  # type: ignore[arg-type]
+
+
+def test_synced_payloads_as_text_read_back_as_the_models_would_write_them() -> None:
+    listed = _resource()
+    listed.attrs_json = '{"nested":{"x":null},"price_monthly":"6.00","tags":["a"]}'
+    read_back = _resource(tenant_id=uuid4(), name=None)  # attrs without their text
+    texts = resource_synced_json([listed, read_back], ["discovered", "attributed"])
+    for resource, change, text in zip(
+        (listed, read_back), ("discovered", "attributed"), texts, strict=True
+    ):
+        assert ResourceSynced.model_validate_json(text) == resource_synced(resource, change)
+
+
+def test_synced_payloads_as_text_are_validated_against_the_schema() -> None:
+    with pytest.raises(ValidationError):
+        resource_synced_json([_resource(), _resource(name=42)], ["updated", "updated"])
+    with pytest.raises(ValidationError):  # strictly: no text passed off as an id
+        resource_synced_json([_resource(tenant_id=str(uuid4()))], ["updated"])
