@@ -45,10 +45,10 @@ def focus(
 ) -> None:
     """One month as a FOCUS 1.3 Cost and Usage CSV, checked before it is written."""
     from gateway.reports.domain import focus as focus_export
-    from gateway.reports.exports_api import InvalidPeriod, parse_period
+    from gateway.reports.domain.months import InvalidPeriod, parse_month
 
     try:
-        month = parse_period(period)
+        month = parse_month(period)
     except InvalidPeriod as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from exc
     try:

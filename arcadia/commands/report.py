@@ -71,10 +71,10 @@ def margin(
 ) -> None:
     """Tenant revenue against DigitalOcean's cost per deployment and kind (tax excluded), the
     cost no deployment carries, the reconciliation to the provider's invoices, and leakage."""
-    from gateway.reports.api import parse_period
+    from gateway.reports.domain.months import parse_month
 
     try:
-        month = parse_period(period)
+        month = parse_month(period)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from exc
     document = run(_compose(month))

@@ -33,7 +33,7 @@ from arcadia_core.http import (
     service_app,
 )
 from arcadia_core.settings import ArcadiaSettings
-from gateway.openapi import merged_asyncapi_index, merged_openapi
+from gateway.openapi import merged_asyncapi_index, merged_openapi, own_openapi
 from gateway.reports.api import api_sources, reports_router
 from gateway.reports.exports_api import exports_router
 from gateway.routes import UnsafePath, encoded, normalized_path, service_for
@@ -170,17 +170,12 @@ def create_app(
         lifespan=lifespan,
         own_docs=False,
     )
-    base_openapi: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {"title": app.title, "version": app.version, "description": app.description},
-        "paths": {},
-    }
-
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:
-        return JSONResponse(await merged_openapi(upstreams, base_openapi))
+        # the gateway's own operations (reports, exports), then every service's
+        return JSONResponse(await merged_openapi(upstreams, own_openapi(app)))
 
     mount_docs(app)
     mount_ui(app, settings, demo_tokens=demo_tokens)

@@ -7,6 +7,8 @@ import logging
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from arcadia_core.http import PROBLEM_SCHEMA, add_problem_responses
 
@@ -16,6 +18,22 @@ log = logging.getLogger(__name__)
 # (400), a bad token (401), and an owning service that answers badly, not at all, or too late.
 GATEWAY_ERRORS = (400, 401, 502, 503, 504)
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def own_openapi(app: FastAPI) -> dict[str, Any]:
+    """The gateway's own API operations (the reports and exports it composes), as the base the
+    services' documents are merged into. Built once per app: its routes do not change."""
+    cached: dict[str, Any] | None = getattr(app.state, "own_openapi", None)
+    if cached is None:
+        spec = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        spec["paths"] = {p: i for p, i in spec.get("paths", {}).items() if p.startswith("/api/")}
+        app.state.own_openapi = cached = spec
+    return cached
 
 
 async def merged_openapi(

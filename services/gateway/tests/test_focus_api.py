@@ -19,7 +19,8 @@ from arcadia_core.http import service_app
 from arcadia_core.settings import ArcadiaSettings
 from gateway.reports.adapters.memory import MemorySources
 from gateway.reports.domain.focus_checks import check
-from gateway.reports.exports_api import exports_router, parse_period
+from gateway.reports.domain.months import parse_month
+from gateway.reports.exports_api import exports_router
 from gateway.reports.ports import ReportSources
 
 from .test_focus import APRIL, DO_INVOICE, DO_LINES, SOURCES
@@ -143,4 +144,4 @@ async def test_a_month_with_nothing_invoiced_is_a_header_only() -> None:
 
 
 def test_periods_are_months() -> None:
-    assert parse_period("2026-04") == APRIL
+    assert parse_month("2026-04") == APRIL

@@ -18,9 +18,10 @@ from arcadia_core.auth import Principal, mint_token
 from arcadia_core.http import service_app
 from arcadia_core.settings import ArcadiaSettings
 from gateway.app import create_app
-from gateway.reports.adapters.api_sources import ApiSources, month_after
+from gateway.reports.adapters.api_sources import ApiSources
 from gateway.reports.adapters.memory import MemorySources
 from gateway.reports.api import reports_router
+from gateway.reports.domain.months import month_after
 from gateway.reports.domain.sources import (
     CostLine,
     Deployment,

@@ -7,9 +7,7 @@ shape of the report, which the command line prints too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import MAXYEAR, MINYEAR, date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -22,9 +20,8 @@ from arcadia_core.http import RETRY_AFTER_SECONDS, problem, problem_responses
 from gateway.reports.adapters.api_sources import ApiSources
 from gateway.reports.domain.leakage import BilledNotMetered, HoursVariance, MeteredNotBilled
 from gateway.reports.domain.margin import MarginReport, margin_report
+from gateway.reports.domain.months import PERIOD_PATTERN, InvalidPeriod, month_text, parse_month
 from gateway.reports.ports import ReportSources, SourcesUnavailable
-
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 # the sources a request reads: built per request, with the caller's token
 SourcesFor = Callable[[Request], ReportSources]
@@ -43,17 +40,6 @@ def api_sources(upstreams: Mapping[str, httpx.AsyncClient]) -> SourcesFor:
     return sources
 
 
-def parse_period(text: str) -> date:
-    """`YYYY-MM` → the first day of that month (ValueError otherwise, or when the month or the
-    one after it is out of the calendar's range)."""
-    if not re.match(PERIOD_PATTERN, text):
-        raise ValueError(f"{text!r} is not a month (YYYY-MM)")
-    year, month = int(text[:4]), int(text[5:])
-    if not MINYEAR <= year < MAXYEAR:
-        raise ValueError(f"{text!r} is out of range")
-    return date(year, month, 1)
-
-
 def reports_router(sources_for: SourcesFor) -> APIRouter:
     router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -68,8 +54,8 @@ def reports_router(sources_for: SourcesFor) -> APIRouter:
         period: Annotated[str, Query(pattern=PERIOD_PATTERN, description="The month, YYYY-MM")],
     ) -> Response:
         try:
-            month = parse_period(period)
-        except ValueError as exc:
+            month = parse_month(period)
+        except InvalidPeriod as exc:
             return problem(422, str(exc))
         try:
             sources = await sources_for(request).for_period(month)
@@ -109,7 +95,7 @@ def margin_json(report: MarginReport) -> dict[str, Any]:
     revenue = report.revenue_check
     leakage = report.leakage
     return {
-        "period": f"{report.period:%Y-%m}",
+        "period": month_text(report.period),
         "currencies": list(report.currencies),
         "rows": [
             {

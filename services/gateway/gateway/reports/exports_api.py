@@ -9,7 +9,6 @@ route hands out always passes. A service that cannot answer makes it 503 with `R
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
@@ -27,30 +26,14 @@ from gateway.reports.domain.focus import (
     to_csv,
 )
 from gateway.reports.domain.focus_checks import Violation, check
+from gateway.reports.domain.months import PERIOD_PATTERN, InvalidPeriod, parse_month
 from gateway.reports.ports import ReportSources, SourcesUnavailable
 
 log = logging.getLogger(__name__)
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 # violations listed in a 409 at most; the count says how many there are
 LISTED_VIOLATIONS = 50
-
-
-class InvalidPeriod(ValueError):
-    pass
-
-
-def parse_period(text: str) -> date:
-    """`YYYY-MM` → the first day of that month."""
-    match = PERIOD.match(text)
-    if match is None:
-        raise InvalidPeriod(f"period must be YYYY-MM, not {text!r}")
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1:
-        raise InvalidPeriod(f"{text!r} is not a month")
-    return date(year, month, 1)
 
 
 class ExportRefused(Exception):
@@ -100,7 +83,7 @@ def exports_router(
         side: Annotated[Side, Query(description="provider: DigitalOcean's bills; tenant: ours")],
     ) -> Response:
         try:
-            month = parse_period(period)
+            month = parse_month(period)
         except InvalidPeriod as exc:
             return problem(
                 422,

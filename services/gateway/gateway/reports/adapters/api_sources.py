@@ -17,6 +17,7 @@ from uuid import UUID
 
 import httpx
 
+from gateway.reports.domain.months import month_after, month_text
 from gateway.reports.domain.sources import (
     CostLine,
     Deployment,
@@ -39,10 +40,6 @@ METERING = "metering"
 INVOICING = "invoicing"
 # invoice details fetched at once, so a month of many tenants does not flood invoicing
 DETAIL_CONCURRENCY = 8
-
-
-def month_after(period: date) -> date:
-    return date(period.year + period.month // 12, period.month % 12 + 1, 1)
 
 
 class ApiSources:
@@ -117,7 +114,7 @@ class ApiSources:
             self._list(
                 INVOICING,
                 "/api/v1/invoices",
-                {"period": f"{start:%Y-%m}", "limit": 500},
+                {"period": month_text(start), "limit": 500},
                 lambda item: UUID(item["id"]),
             ),
             self._list(INVOICING, "/api/v1/tenants", {"limit": 500}, _tenant),

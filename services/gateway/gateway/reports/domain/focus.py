@@ -46,6 +46,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from gateway.reports.domain.focus_checks import exact_product
+from gateway.reports.domain.months import month_after, month_text
 from gateway.reports.domain.sources import (
     CostLine,
     Deployment,
@@ -137,11 +138,7 @@ class FocusExport:
 
 
 def filename(side: Side, period: date) -> str:
-    return f"focus-{side.value}-{period:%Y-%m}.csv"
-
-
-def month_after(period: date) -> date:
-    return date(period.year + period.month // 12, period.month % 12 + 1, 1)
+    return f"focus-{side.value}-{month_text(period)}.csv"
 
 
 def money(cents: int) -> Decimal:
