@@ -98,7 +98,7 @@ async def _compose(month: date) -> dict[str, Any] | None:
     from arcadia_core.settings import ArcadiaSettings
     from gateway.reports.adapters.api_sources import ApiSources
     from gateway.reports.api import margin_json
-    from gateway.reports.domain.margin import margin_report
+    from gateway.reports.domain.margin import MixedCurrencies, margin_report
     from gateway.reports.ports import SourcesUnavailable
 
     settings = ArcadiaSettings()
@@ -124,7 +124,11 @@ async def _compose(month: date) -> dict[str, Any] | None:
         except SourcesUnavailable as exc:
             err_console().print(f"[red]error:[/] {exc}", highlight=False)
             return None
-    return margin_json(margin_report(sources))
+    try:
+        return margin_json(margin_report(sources))
+    except MixedCurrencies as exc:
+        err_console().print(f"[red]error:[/] {exc}", highlight=False)
+        return None
 
 
 def _reconciliation_line(document: dict[str, Any]) -> str:

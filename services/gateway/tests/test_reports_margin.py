@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from itertools import count
 from uuid import UUID, uuid4
 
+import pytest
+
 from gateway.reports.domain import kinds
-from gateway.reports.domain.margin import MarginReport, margin_pct, margin_report
+from gateway.reports.domain.margin import MarginReport, MixedCurrencies, margin_pct, margin_report
 from gateway.reports.domain.sources import (
     CostLine,
     Deployment,
@@ -286,6 +289,15 @@ def test_void_and_other_months_invoices_are_not_revenue() -> None:
     assert report.revenue_check.ok
     assert len(report.void_invoices) == 1
     assert [i.status for i in report.tenant_invoices] == ["issued", "draft"]
+
+
+def test_revenue_in_another_currency_than_the_provider_s_is_refused() -> None:
+    euros = replace(tenant_invoice(line("plan_base", 5000)), currency="EUR")
+    with pytest.raises(MixedCurrencies, match="EUR"):
+        margin_report(sources(tenant=(tenant_invoice(line("plan_base", 100)), euros)))
+    # a void invoice counts for nothing, whatever its currency
+    void = replace(euros, status="void")
+    assert margin_report(sources(tenant=(void,))).revenue_cents == 0
 
 
 def test_every_revenue_line_lands_in_a_row_so_revenue_sums_to_the_subtotals() -> None:

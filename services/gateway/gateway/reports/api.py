@@ -19,7 +19,7 @@ from arcadia_core.auth import PlatformAdmin
 from arcadia_core.http import RETRY_AFTER_SECONDS, problem, problem_responses
 from gateway.reports.adapters.api_sources import ApiSources
 from gateway.reports.domain.leakage import BilledNotMetered, HoursVariance, MeteredNotBilled
-from gateway.reports.domain.margin import MarginReport, margin_report
+from gateway.reports.domain.margin import MarginReport, MixedCurrencies, margin_report
 from gateway.reports.domain.months import PERIOD_PATTERN, InvalidPeriod, month_text, parse_month
 from gateway.reports.ports import ReportSources, SourcesUnavailable
 
@@ -46,7 +46,7 @@ def reports_router(sources_for: SourcesFor) -> APIRouter:
     @router.get(
         "/margin",
         summary="Cost against revenue per deployment and kind, reconciled, with leakage (admin)",
-        responses=problem_responses(401, 403, 422, 503),
+        responses=problem_responses(401, 403, 409, 422, 503),
     )
     async def margin(
         request: Request,
@@ -65,7 +65,11 @@ def reports_router(sources_for: SourcesFor) -> APIRouter:
                 f"the report cannot be composed now: {exc}",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-        return JSONResponse(margin_json(margin_report(sources)))
+        try:
+            report = margin_report(sources)
+        except MixedCurrencies as exc:
+            return problem(409, str(exc))
+        return JSONResponse(margin_json(report))
 
     return router
 

@@ -179,6 +179,14 @@ class MarginReport:
 _Key = tuple[UUID | None, UUID | None, str]  # tenant, deployment, kind
 
 
+# DigitalOcean bills in US dollars; revenue in another currency cannot be set against it
+PROVIDER_CURRENCY = "USD"
+
+
+class MixedCurrencies(ValueError):
+    """Tenant invoices of the month are not in the provider's currency: no margin to compute."""
+
+
 def margin_report(sources: PeriodSources) -> MarginReport:
     period = sources.period.replace(day=1)
     tenants = {t.id: t.name for t in sources.tenants}
@@ -189,6 +197,12 @@ def margin_report(sources: PeriodSources) -> MarginReport:
 
     month = [i for i in sources.tenant_invoices if i.period_start == period]
     counted = tuple(i for i in month if i.status != VOID)
+    foreign = sorted({i.currency for i in counted} - {PROVIDER_CURRENCY})
+    if foreign:
+        raise MixedCurrencies(
+            f"tenant invoices in {', '.join(foreign)} cannot be set against DigitalOcean's "
+            f"{PROVIDER_CURRENCY} bill; no exchange rate is kept"
+        )
     for invoice in counted:
         for line in invoice.lines:
             if line.kind == kinds.TENANT_TAX:
