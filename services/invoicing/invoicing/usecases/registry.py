@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -181,9 +181,25 @@ async def update_deployment(
             await _check_project(work, changed.do_project, deployment.id)
         changed = replace(changed, version=deployment.version + 1, updated_at=clock())
         await work.registry.save_deployment(changed)
+        if deployment.active and not changed.active:
+            await _end_subscriptions_of(work, deployment.id, clock().date())
         work.emit(_changed(changed))
         await work.commit()
     return changed
+
+
+async def _end_subscriptions_of(work: UnitOfWork, deployment_id: UUID, removed_on: date) -> None:
+    """A removed deployment is billed up to the day it was removed and never after: a running
+    subscription ends that day (prorated as any end is), one not started yet never starts."""
+    for subscription in await work.registry.subscriptions_of(deployment_id):
+        if subscription.ends_on is not None and subscription.ends_on <= removed_on:
+            continue
+        ends_on = (
+            subscription.starts_on - timedelta(days=1)  # no active day at all
+            if subscription.starts_on > removed_on
+            else removed_on
+        )
+        await work.registry.end_subscription(subscription.id, ends_on, CANCELLED)
 
 
 async def subscribe(

@@ -28,6 +28,7 @@ from invoicing.usecases.invoices import transition
 from invoicing.usecases.registry import (
     create_deployment,
     create_tenant,
+    end_subscription,
     on_catch_up_requested,
     subscribe,
     update_deployment,
@@ -121,6 +122,29 @@ def expected_lines(who: Customer, usage: dict[str, Decimal]) -> list[InvoiceLine
         InvoiceLine.from_quote(line, who.deployment_id, who.subscription_id)
         for line in priced.lines
     ]
+
+
+async def test_removing_a_deployment_ends_its_subscriptions_that_day(
+    store: MemoryStore, clock: Clock
+) -> None:
+    who = await customer(store, clock)
+    await end_subscription(who.subscription_id, date(2026, 6, 30), uow=store.uow)
+    later = await subscribe(
+        who.deployment_id, "studio", uow=store.uow, clock=clock, starts_on=date(2026, 7, 1)
+    )
+    clock.now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+    await update_deployment(who.deployment_id, uow=store.uow, clock=clock, active=False)
+
+    running = store.state.subscriptions[who.subscription_id]
+    assert (running.ends_on, running.status) == (date(2026, 5, 10), "cancelled")
+    # the one not started yet never starts: no active day in any month
+    future = store.state.subscriptions[later.id]
+    assert future.status == "cancelled" and future.ends_on == date(2026, 6, 30)
+    assert future.ends_on < future.starts_on
+    # May is billed for ten days, June and July not at all
+    may = await roll_up_period(MAY, uow=store.uow, clock=clock)
+    july = await roll_up_period(Period.parse("2026-07"), uow=store.uow, clock=clock)
+    assert len(may.created) == 1 and not july.created
 
 
 async def test_registry_changes_are_announced_with_growing_versions(
