@@ -18,6 +18,7 @@ from uuid import UUID
 from rich.console import Console
 
 from arcadia.allinone import Services
+from arcadia.commands.runs import recorded
 from arcadia_core.auth import Principal, mint_token
 from arcadia_core.settings import ArcadiaSettings
 
@@ -89,16 +90,24 @@ async def tell(services: Services, console: Console) -> DemoFacts:
             enqueue=False,
             push_configured=billing.finance.configured,
         )
-        outcome = await ingest_invoice(
-            APRIL_2026,
-            provider=billing.provider,
-            uow=billing.uow,
-            clock=billing.clock,
-            push=billing.finance.configured,
-        )
-        if outcome.push_queued:
-            await push_invoice(
-                APRIL_2026, uow=billing.uow, finance=billing.finance, clock=billing.clock
+        async with recorded(billing, "arcadia up: ingest") as run:
+            outcome = await ingest_invoice(
+                APRIL_2026,
+                provider=billing.provider,
+                uow=billing.uow,
+                clock=billing.clock,
+                push=billing.finance.configured,
+            )
+            if outcome.push_queued:
+                await push_invoice(
+                    APRIL_2026, uow=billing.uow, finance=billing.finance, clock=billing.clock
+                )
+            run.summarize(
+                {
+                    "invoice": APRIL_2026,
+                    "lines": outcome.line_count,
+                    "matched": outcome.matched_count,
+                }
             )
     console.print(
         f"[green]DigitalOcean April invoice[/]: {outcome.line_count} lines, "
@@ -106,14 +115,24 @@ async def tell(services: Services, console: Console) -> DemoFacts:
     )
 
     with console.status("metering April 2026…"):
-        await meter_range(*APRIL, uow=metering.uow, clock=metering.clock)
+        async with recorded(metering, "arcadia up: meter") as run:
+            await meter_range(*APRIL, uow=metering.uow, clock=metering.clock)
+            run.summarize({"from": str(APRIL[0]), "to": str(APRIL[1])})
         await settle(services)
     console.print("[green]metered[/] April 2026, 30 days")
 
     with console.status("rolling up April 2026…"):
-        summary = await roll_up_period(
-            Period.parse(DEMO_PERIOD), uow=invoicing.uow, clock=invoicing.clock
-        )
+        async with recorded(invoicing, "arcadia up: rollup") as run:
+            summary = await roll_up_period(
+                Period.parse(DEMO_PERIOD), uow=invoicing.uow, clock=invoicing.clock
+            )
+            run.summarize(
+                {
+                    "period": DEMO_PERIOD,
+                    "created": len(summary.created),
+                    "skipped": len(summary.skipped),
+                }
+            )
     invoices: list[Any] = [*summary.created, *summary.skipped]
     console.print(f"[green]rolled up[/] April 2026: {len(invoices)} tenant invoice(s)")
     return DemoFacts(
