@@ -3,8 +3,8 @@
 Every error answers RFC 9457 `application/problem+json` (`type`, `title`, `status`, `detail`,
 and `errors` for validation), bad input is a 4xx, and an unexpected error is a 500 problem that
 keeps the connection open (a 500 that closes a keep-alive connection would break the gateway's
-next request). The OpenAPI document says so for every operation. `/docs` serves Swagger UI from
-the `swagger-ui-bundle` package: it renders with no internet.
+next request). The OpenAPI document says so for every operation. `/docs` serves Swagger UI 5
+from this package's own copy (`static/swagger-ui/`): it renders with no internet.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
@@ -369,10 +370,12 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 # --- docs that work offline -----------------------------------------------------------------
 
 
-def swagger_assets() -> StaticFiles:
-    from swagger_ui_bundle import swagger_ui_path
+# Swagger UI 5 (OpenAPI 3.1, which FastAPI writes), vendored: see static/swagger-ui/VENDORED.md
+SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"
 
-    return StaticFiles(directory=str(swagger_ui_path))
+
+def swagger_assets() -> StaticFiles:
+    return StaticFiles(directory=str(SWAGGER_UI))
 
 
 SWAGGER_PAGE = """<!DOCTYPE html>

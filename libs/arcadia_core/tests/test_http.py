@@ -4,6 +4,7 @@ typed token claims, readiness without error text, the errors documented, docs se
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 
 from arcadia_core.auth import CurrentPrincipal, PlatformAdmin, Principal, mint_token
-from arcadia_core.http import service_app
+from arcadia_core.http import SWAGGER_UI, service_app
 from arcadia_core.settings import ArcadiaSettings
 
 SECRET = "http-tests-secret-that-is-at-least-32-bytes"
@@ -239,6 +240,17 @@ async def test_docs_render_offline_from_the_package(client: httpx.AsyncClient) -
     for asset in assets:
         fetched = await client.get(asset)
         assert fetched.status_code == 200 and len(fetched.content) > 100, asset
+
+
+def test_the_vendored_swagger_ui_is_the_recorded_release_and_reads_openapi_3_1() -> None:
+    recorded = dict(
+        re.findall(r"\| `([^`]+)` \| `([0-9a-f]{64})` \|", (SWAGGER_UI / "VENDORED.md").read_text())
+    )
+    assert set(recorded) == {p.name for p in SWAGGER_UI.iterdir()} - {"VENDORED.md"}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((SWAGGER_UI / name).read_bytes()).hexdigest() == digest, name
+    # FastAPI writes OpenAPI 3.1, which Swagger UI reads from release 5 on
+    assert b"isOAS31" in (SWAGGER_UI / "swagger-ui-bundle.js").read_bytes()
 
 
 def _free_port() -> int:
