@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -80,6 +80,9 @@ class ResourceRepository(Protocol):
 
     async def get(self, resource_id: UUID) -> Resource | None: ...
 
+    async def live_attrs(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Provider id → the given attrs (those not null) of each live resource of `kind`."""
+
     async def insert(self, resources: Sequence[Resource]) -> None: ...
 
     async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
@@ -154,9 +157,10 @@ class UnitOfWork(Protocol):
     def emit(self, *payloads: EventPayload) -> None:
         """Queue events for the outbox; they are written in the same transaction as commit()."""
 
-    def emit_json(self, payload_type: type[EventPayload], payloads: Sequence[str]) -> None:
-        """As `emit`, for payloads of `payload_type` given as JSON text that was validated
-        against that type's schema already (see usecases.events.resource_synced_json)."""
+    def emit_json(self, payload_type: type[EventPayload], payloads: Iterable[str]) -> None:
+        """As `emit`, for payloads of `payload_type` given as JSON text validated against that
+        type's schema (see usecases.events.resource_synced_json). `payloads` may be lazy: it is
+        read by commit(), and an error it raises then fails the commit (nothing is written)."""
 
     async def commit(self) -> None: ...
 

@@ -20,7 +20,6 @@ from inventory.adapters.tables import (
     cloud_projects,
     cloud_resource_events,
     cloud_resources,
-    sync_runs,
 )
 from inventory.domain.attribution import Membership
 from inventory.domain.model import Resource, ResourceEvent
@@ -78,7 +77,17 @@ LIGHT_QUERY = (
 )
 MEMBERSHIPS_QUERY = "SELECT project_id, kind, provider_id FROM inventory.cloud_project_members"
 WRITES_LOCK = 0x1A7C_0001  # pg_advisory_xact_lock key serializing the inventory's writes
+RECORD_RUN = (
+    "INSERT INTO inventory.sync_runs (kind, finished_at, ok, summary, error)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind) DO UPDATE SET finished_at ="
+    " excluded.finished_at, ok = excluded.ok, summary = excluded.summary, error = excluded.error"
+)
 PARENT_ATTRS = ("droplet_id", "resource_id", "resource_type")
+ATTRIBUTION_VIEW_QUERY = (
+    f"SELECT {', '.join(ATTRIBUTION_VIEW_FIELDS)}, "
+    + ", ".join(f"attrs ->> '{key}'" for key in PARENT_ATTRS)
+    + " FROM inventory.cloud_resources WHERE deleted_at IS NULL"
+)
 INSERT_COLUMNS = [name for name in RESOURCE_FIELDS if name != "attrs"]
 _insert_values = attrgetter(*INSERT_COLUMNS)
 PROJECT_FIELDS = (
@@ -94,6 +103,7 @@ PROJECT_FIELDS = (
     "last_seen_at",
     "deleted_at",
 )
+PROJECTS_QUERY = f"SELECT {', '.join(PROJECT_FIELDS)} FROM inventory.cloud_projects"
 
 
 def resource_from_row(row: RowMapping) -> Resource:
@@ -157,26 +167,25 @@ class SqlResourceRepository:
 
     async def attribution_view(self) -> list[Resource]:
         """Live resources with only what attribution reads: no attrs beyond parent references."""
-        c = cloud_resources.c
+        # every live resource, every sweep: read through the driver
+        driver = await driver_connection(self.session)
         parents = {"droplet_backup": ("droplet_id",), "snapshot": ("resource_id", "resource_type")}
-        rows = await self.session.execute(
-            select(
-                *(c[name] for name in ATTRIBUTION_VIEW_FIELDS),
-                *(c.attrs[key].astext.label(key) for key in PARENT_ATTRS),
-            ).where(c.deleted_at.is_(None))
-        )
         epoch = datetime.min.replace(tzinfo=UTC)
         view = []
-        for row in rows:
+        for row in await driver.fetch(ATTRIBUTION_VIEW_QUERY):
             (rid, kind, provider_id, project, tenant, deployment, version, ctenant, cdeploy) = row[
                 :9
             ]
-            wanted = parents.get(kind, ())
-            attrs = {
-                key: value
-                for key, value in zip(PARENT_ATTRS, row[9:], strict=True)
-                if key in wanted and value is not None
-            }
+            wanted = parents.get(kind)
+            attrs = (
+                {
+                    key: value
+                    for key, value in zip(PARENT_ATTRS, row[9:], strict=True)
+                    if key in wanted and value is not None
+                }
+                if wanted
+                else {}
+            )
             view.append(
                 Resource(
                     rid,
@@ -283,16 +292,25 @@ class SqlResourceRepository:
         summary: dict[str, int],
         error: str | None,
     ) -> None:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        row = {"kind": kind, "finished_at": at, "ok": ok, "summary": summary, "error": error}
-        statement = pg_insert(sync_runs).values(row)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[sync_runs.c.kind],
-                set_={k: statement.excluded[k] for k in row if k != "kind"},
-            )
+        await (await driver_connection(self.session)).execute(
+            RECORD_RUN, kind, at, ok, json_text(summary), error
         )
+
+    async def live_attrs(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        driver = await driver_connection(self.session)
+        picked = ", ".join(f"attrs -> ${at}" for at in range(2, len(keys) + 2))
+        records = await driver.fetch(
+            f"SELECT provider_id, {picked} FROM inventory.cloud_resources"
+            " WHERE kind = $1 AND deleted_at IS NULL",
+            kind,
+            *keys,
+        )
+        return {
+            record[0]: {
+                key: value for key, value in zip(keys, record[1:], strict=True) if value is not None
+            }
+            for record in records
+        }
 
     async def lock_writes(self) -> None:
         """Serialize the inventory's write phases until this transaction ends."""
@@ -312,14 +330,15 @@ class SqlResourceRepository:
 
     async def insert(self, resources: Sequence[Resource]) -> None:
         """COPY, with records built straight from the resources (a full sync inserts tens of
-        thousands: no row dicts in between, the attrs text the fingerprint already made)."""
+        thousands: no row dicts in between, the attrs text the fingerprint already made), as
+        the COPY sends them: the database stores one part while the next is being built."""
         if not resources:
             return
         await (await driver_connection(self.session)).copy_records_to_table(
             cloud_resources.name,
             schema_name=cloud_resources.schema,
             columns=[*INSERT_COLUMNS, "attrs"],
-            records=[(*_insert_values(r), _attrs_text(r)) for r in resources],
+            records=((*_insert_values(r), _attrs_text(r)) for r in resources),
         )
 
     async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
@@ -348,7 +367,7 @@ class SqlResourceRepository:
             cloud_resource_events.name,
             schema_name=cloud_resource_events.schema,
             columns=["resource_id", "type", "data", "occurred_at"],
-            records=[(e.resource_id, e.type, json_text(e.data), e.occurred_at) for e in events],
+            records=((e.resource_id, e.type, json_text(e.data), e.occurred_at) for e in events),
         )
 
 
@@ -357,8 +376,9 @@ class SqlProjectRepository:
         self.session = session
 
     async def all(self) -> dict[str, Project]:
-        rows = await self.session.execute(select(cloud_projects))
-        return {row["provider_id"]: project_from_row(row) for row in rows.mappings()}
+        # read by each kind's sync: through the driver
+        records = await (await driver_connection(self.session)).fetch(PROJECTS_QUERY)
+        return {record["provider_id"]: Project(**dict(record.items())) for record in records}
 
     async def get(self, project_id: UUID) -> Project | None:
         row = (
@@ -421,6 +441,6 @@ class SqlProjectRepository:
                 cloud_project_members.name,
                 schema_name=cloud_project_members.schema,
                 columns=["project_id", "kind", "provider_id"],
-                records=[(m.project_id, m.kind, m.provider_id) for m in added],
+                records=added,
             )
         return wanted != held

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from types import TracebackType
 from uuid import UUID
 
@@ -59,10 +60,12 @@ def _envelope(
     )
 
 
-def _event_ids(count: int) -> list[UUID]:
-    """`count` random UUIDs, as uuid4() makes them, from one read of the system's randomness."""
-    pool = os.urandom(16 * count)
-    return [UUID(bytes=pool[at : at + 16], version=4) for at in range(0, 16 * count, 16)]
+def _event_ids() -> Iterator[UUID]:
+    """Random UUIDs, as uuid4() makes them, from one read of the system's randomness per 1,024."""
+    while True:
+        pool = os.urandom(16 * 1024)
+        for at in range(0, len(pool), 16):
+            yield UUID(bytes=pool[at : at + 16], version=4)
 
 
 class SqlUnitOfWork:
@@ -77,7 +80,7 @@ class SqlUnitOfWork:
     ) -> None:
         self._sessions = sessions
         self._on_commit = on_commit
-        self._pending: list[Outgoing] = []
+        self._pending: list[Iterable[Outgoing]] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
@@ -102,40 +105,50 @@ class SqlUnitOfWork:
         return await claim(self.session, inbox, consumer, event_id)
 
     def emit(self, *payloads: EventPayload) -> None:
+        if not payloads:
+            return
         occurred_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         correlation_id = current_correlation_id()
-        for payload, event_id in zip(payloads, _event_ids(len(payloads)), strict=True):
-            self._pending.append(
+        self._pending.append(
+            [
                 (
                     event_id,
                     payload.EVENT_TYPE,
                     envelope_json(payload, event_id, occurred_at, correlation_id),
                 )
-            )
+                for payload, event_id in zip(payloads, _event_ids(), strict=False)
+            ]
+        )
 
-    def emit_json(self, payload_type: type[EventPayload], payloads: Sequence[str]) -> None:
+    def emit_json(self, payload_type: type[EventPayload], payloads: Iterable[str]) -> None:
+        # Lazily: the envelopes are made while commit() copies them to the outbox, so that the
+        # database stores one part while the next is being made.
         occurred_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         correlation_id = current_correlation_id()
         event_type, version = payload_type.EVENT_TYPE, payload_type.SCHEMA_VERSION
-        self._pending.extend(
+        self._pending.append(
             (
                 event_id,
                 event_type,
                 _envelope(event_type, version, payload, event_id, occurred_at, correlation_id),
             )
-            for payload, event_id in zip(payloads, _event_ids(len(payloads)), strict=True)
+            for payload, event_id in zip(payloads, _event_ids(), strict=False)
         )
 
     async def commit(self) -> None:
+        written = 0
         if self._pending:
+
+            def rows() -> Iterator[Outgoing]:
+                nonlocal written
+                for row in chain.from_iterable(self._pending):
+                    written += 1
+                    yield row
+
             await (await driver_connection(self.session)).copy_records_to_table(
-                outbox.name,
-                schema_name=outbox.schema,
-                columns=OUTBOX_COLUMNS,
-                records=self._pending,
+                outbox.name, schema_name=outbox.schema, columns=OUTBOX_COLUMNS, records=rows()
             )
         await self.session.commit()
-        had_events = bool(self._pending)
         self._pending = []
-        if had_events:
+        if written:
             self._on_commit()

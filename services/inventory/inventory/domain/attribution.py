@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from inventory.domain.model import (
@@ -25,8 +26,9 @@ from inventory.domain.model import (
 from inventory.domain.projects import Project
 
 
-@dataclass(frozen=True, slots=True)
-class Membership:
+class Membership(NamedTuple):
+    """A project lists a resource. A tuple: sweeps compare tens of thousands of them as sets."""
+
     project_id: UUID
     kind: str
     provider_id: str
@@ -125,9 +127,13 @@ def reattribute(
     resource: Resource, wanted: Attribution, now: datetime, actor: Actor | None = None
 ) -> tuple[Resource, ResourceEvent] | None:
     """The resource under its new attribution and the `attributed` event; None if unchanged."""
+    if (
+        wanted.project_id == resource.project_id
+        and wanted.tenant_id == resource.tenant_id
+        and wanted.deployment_id == resource.deployment_id
+    ):
+        return None  # the usual case, every sweep, for every resource: no objects made
     current = Attribution.of(resource)
-    if wanted == current:
-        return None
     moved = replace(
         resource,
         project_id=wanted.project_id,

@@ -61,6 +61,10 @@ FULL_SYNC_ORDER = (
 LISTING_READS = {DROPLET_BACKUP: DROPLET}
 
 
+# the droplet attrs `wants_backups_listing` reads
+BACKUPS_LISTING_ATTRS = ("backups_enabled", "backup_ids")
+
+
 def wants_backups_listing(droplet_attrs: dict[str, object]) -> bool:
     """Listing backups costs one call per droplet; only droplets with backups are worth it."""
     return bool(droplet_attrs.get("backups_enabled") or droplet_attrs.get("backup_ids"))

@@ -7,8 +7,9 @@ ordering never reads as a change; nulls where DO sends them become empty lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from inventory.domain.model import Observation
@@ -33,13 +34,34 @@ def _region_slug(value: Any) -> str | None:
 
 
 def _decimal_text(value: Any) -> str | None:
-    return None if value is None else str(Decimal(str(value)))
+    if value is None:
+        return None
+    if type(value) in (int, float, str):
+        return _number_text(value)  # prices repeat: one per size
+    return str(Decimal(str(value)))
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _number_text(value: float | str) -> str:
+    return str(Decimal(str(value)))
+
+
+def _first_addresses(networks: Iterable[Json], *types: str) -> list[str | None]:
+    """The first address of each network type, in the order of `types` (None where absent)."""
+    found: list[str | None] = [None] * len(types)
+    for network in networks:
+        kind = network.get("type")
+        if kind in types:
+            at = types.index(kind)
+            if found[at] is None:
+                found[at] = network["ip_address"]
+    return found
 
 
 def droplet(item: Json) -> Observation:
     networks = item.get("networks") or {}
-    v4 = networks.get("v4") or []
-    v6 = networks.get("v6") or []
+    public_ipv4, private_ipv4 = _first_addresses(networks.get("v4") or (), "public", "private")
+    (public_ipv6,) = _first_addresses(networks.get("v6") or (), "public")
     size = item.get("size") or {}
     image = item.get("image") or {}
     features = _sorted(item.get("features"))
@@ -48,9 +70,9 @@ def droplet(item: Json) -> Observation:
         "vcpus": item.get("vcpus"),
         "disk": item.get("disk"),
         "image": image.get("slug") or image.get("name"),
-        "public_ipv4": next((n["ip_address"] for n in v4 if n.get("type") == "public"), None),
-        "private_ipv4": next((n["ip_address"] for n in v4 if n.get("type") == "private"), None),
-        "public_ipv6": next((n["ip_address"] for n in v6 if n.get("type") == "public"), None),
+        "public_ipv4": public_ipv4,
+        "private_ipv4": private_ipv4,
+        "public_ipv6": public_ipv6,
         "features": features,
         "backups_enabled": "backups" in features,
         "backup_ids": _sorted(item.get("backup_ids")),

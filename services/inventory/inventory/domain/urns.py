@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # DO's URN kinds → inventory kinds. Reserved IPs are reported as `floatingip` by the Projects API.
 URN_KINDS = {
@@ -27,8 +27,7 @@ class InvalidUrn(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Urn:
+class Urn(NamedTuple):
     raw: str
     urn_kind: str
     provider_id: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
@@ -15,43 +15,65 @@ from arcadia_core.events import ResourceDeleted, ResourceSynced
 from inventory.domain.model import Resource
 
 _SYNCED_BATCH = TypeAdapter(list[ResourceSynced])
+VALIDATION_CHUNK = 512
 
 
 def resource_synced(resource: Resource, change: str) -> ResourceSynced:
     return ResourceSynced(**_synced_fields(resource, change))
 
 
-def resource_synced_json(resources: Sequence[Resource], changes: Sequence[str]) -> list[str]:
-    """The `resource_synced(resource, change)` payloads as JSON text, one per resource.
+def resource_synced_json(
+    resources: Sequence[Resource], changes: Sequence[str], *, chunk: int = VALIDATION_CHUNK
+) -> Iterator[str]:
+    """The `resource_synced(resource, change)` payloads as JSON text, one per resource, made as
+    they are read (the outbox stores the first while the next are made).
 
-    A sync emits tens of thousands: the payloads are validated against the schema in one call,
-    strictly (every value must already be of the schema's type, so nothing is coerced), and
-    written out directly, each resource's attrs as the text its fingerprint already made.
+    A sync emits tens of thousands. They are validated against the schema `chunk` at a time,
+    each chunk before any of its text is given out, and strictly: every value must already be
+    of the schema's type, so nothing is coerced and the text says what the model would. Then
+    they are written out directly, each resource's attrs as the text its fingerprint already
+    made, and the values many share (kinds, statuses, regions, project ids, times) encoded once.
     """
-    fields = [_synced_fields(r, change) for r, change in zip(resources, changes, strict=True)]
-    _SYNCED_BATCH.validate_python(fields, strict=True)
-    instants: dict[datetime, str] = {}
+    if len(resources) != len(changes):
+        raise ValueError("one change per resource")
+    shared: dict[object, str] = {None: "null"}
+
+    def text(value: str | None) -> str:
+        encoded = shared.get(value)
+        if encoded is None:
+            assert value is not None  # None is shared from the start
+            encoded = shared[value] = encode_basestring(value)
+        return encoded
+
+    def ident(value: UUID | None) -> str:
+        encoded = shared.get(value)
+        if encoded is None:
+            encoded = shared[value] = f'"{value}"'
+        return encoded
 
     def instant(value: datetime) -> str:
-        text = instants.get(value)
-        if text is None:
-            text = instants[value] = _instant(value)
-        return text
+        encoded = shared.get(value)
+        if encoded is None:
+            encoded = shared[value] = _instant(value)
+        return encoded
 
-    return [
-        (
-            f'{{"resource_id":"{r.id}","version":{r.version},"provider":{_text(r.provider)},'
-            f'"kind":{_text(r.kind)},"provider_id":{_text(r.provider_id)},'
-            f'"name":{_text(r.name)},"status":{_text(r.status)},"region":{_text(r.region)},'
-            f'"size_slug":{_text(r.size_slug)},'
-            f'"attrs":{r.attrs_json if r.attrs_json is not None else dumps(r.attrs)},'
-            f'"project_id":{_id(r.project_id)},"tenant_id":{_id(r.tenant_id)},'
-            f'"deployment_id":{_id(r.deployment_id)},"change":{_text(change)},'
-            f'"first_seen_at":{instant(r.first_seen_at)},'
-            f'"last_seen_at":{instant(r.last_seen_at)}}}'
-        )
-        for r, change in zip(resources, changes, strict=True)
-    ]
+    for start in range(0, len(resources), chunk):
+        ends = slice(start, start + chunk)
+        batch = list(zip(resources[ends], changes[ends], strict=True))
+        _SYNCED_BATCH.validate_python([_synced_fields(r, c) for r, c in batch], strict=True)
+        for r, change in batch:
+            yield (
+                f'{{"resource_id":"{r.id}","version":{r.version},"provider":{text(r.provider)},'
+                f'"kind":{text(r.kind)},"provider_id":{encode_basestring(r.provider_id)},'
+                f'"name":{"null" if r.name is None else encode_basestring(r.name)},'
+                f'"status":{text(r.status)},"region":{text(r.region)},'
+                f'"size_slug":{text(r.size_slug)},'
+                f'"attrs":{r.attrs_json if r.attrs_json is not None else dumps(r.attrs)},'
+                f'"project_id":{ident(r.project_id)},"tenant_id":{ident(r.tenant_id)},'
+                f'"deployment_id":{ident(r.deployment_id)},"change":{text(change)},'
+                f'"first_seen_at":{instant(r.first_seen_at)},'
+                f'"last_seen_at":{instant(r.last_seen_at)}}}'
+            )
 
 
 def resource_deleted(resource: Resource) -> ResourceDeleted:
@@ -88,14 +110,6 @@ def _synced_fields(resource: Resource, change: str) -> dict[str, Any]:
         "first_seen_at": resource.first_seen_at,
         "last_seen_at": resource.last_seen_at,
     }
-
-
-def _text(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
-def _id(value: UUID | None) -> str:
-    return "null" if value is None else f'"{value}"'
 
 
 def _instant(value: datetime) -> str:

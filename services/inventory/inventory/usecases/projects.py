@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -22,6 +22,7 @@ from inventory.domain.attribution import (
     target_attribution,
 )
 from inventory.domain.attribution import reattribute as attribute_one
+from inventory.domain.fingerprint import of_observation
 from inventory.domain.model import Actor, EventType, Observation, Resource, ResourceEvent
 from inventory.domain.projects import Classification, Project, upsert_projects
 from inventory.domain.sync_plan import is_mass_delete, plan_sync
@@ -75,11 +76,21 @@ _forbidden_warned: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
+class ListedMembers:
+    """One project's resources as listed, already read: the (kind, provider id) of each one
+    inventory knows, the placeholders among them, and the URNs it does not understand."""
+
+    listed: list[tuple[str, str]] = field(default_factory=list)
+    placeholders: list[Observation] = field(default_factory=list)
+    unrecognized: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectsListing:
     """Every project and every project's resources, as one complete listing."""
 
     projects: list[Json]
-    members: dict[str, list[Json]]
+    members: dict[str, ListedMembers]
 
 
 async def list_projects(
@@ -92,8 +103,32 @@ async def list_projects(
     listing = await provider.list_projects()
     if internal_project:
         listing = await ensure_internal_project(provider, internal_project, listing)
-    members = {str(p["id"]): await provider.list_project_resources(str(p["id"])) for p in listing}
+    members = {
+        str(p["id"]): _read_members(await provider.list_project_resources(str(p["id"])))
+        for p in listing
+    }
     return ProjectsListing(listing, members)
+
+
+def _read_members(resources: list[Json]) -> ListedMembers:
+    members = ListedMembers()
+    for item in resources:
+        urn = item["urn"]
+        try:
+            parsed = parse_urn(urn)
+        except InvalidUrn:
+            members.unrecognized.append(urn)
+            continue
+        kind = parsed.kind
+        if kind is None:
+            members.unrecognized.append(urn)
+            continue
+        members.listed.append((kind, parsed.provider_id))
+        if kind not in kinds.DEDICATED_KINDS:
+            placeholder = normalize.placeholder(kind, parsed.provider_id, urn)
+            of_observation(placeholder)  # its digest now, while listing
+            members.placeholders.append(placeholder)
+    return members
 
 
 async def apply_projects(
@@ -125,11 +160,12 @@ async def _sweep(
 
     memberships: list[Membership] = []
     placeholders: dict[str, list[Observation]] = defaultdict(list)
-    for provider_id, resources in fetched.members.items():
+    for provider_id, members in fetched.members.items():
         project = projects[provider_id]
-        project.unrecognized_urns = []
-        for item in resources:
-            _read_membership(item["urn"], project, memberships, placeholders)
+        project.unrecognized_urns = list(members.unrecognized)
+        memberships.extend(Membership(project.id, kind, rid) for kind, rid in members.listed)
+        for placeholder in members.placeholders:
+            placeholders[placeholder.kind].append(placeholder)
 
     current = await work.projects.memberships()
     lost = len(set(current) - set(memberships))
@@ -161,26 +197,6 @@ async def _sweep(
     # every live resource, every sweep: whatever a concurrent write left behind heals here
     summary["attributed"] = await _attribute(work, now, memberships)
     return summary
-
-
-def _read_membership(
-    urn: str,
-    project: Project,
-    memberships: list[Membership],
-    placeholders: dict[str, list[Observation]],
-) -> None:
-    try:
-        parsed = parse_urn(urn)
-    except InvalidUrn:
-        project.unrecognized_urns.append(urn)
-        return
-    kind = parsed.kind
-    if kind is None:
-        project.unrecognized_urns.append(urn)
-        return
-    memberships.append(Membership(project.id, kind, parsed.provider_id))
-    if kind not in kinds.DEDICATED_KINDS:
-        placeholders[kind].append(normalize.placeholder(kind, parsed.provider_id, urn))
 
 
 async def _attribute(

@@ -83,7 +83,8 @@ class Syncer:
 
 
 def _digested(observations: list[Observation]) -> list[Observation]:
-    """Each observation with its fingerprint worked out now, while the fetch waits on nothing."""
+    """Each observation with its digest made while listing, not in the write that follows (so
+    that this work overlaps the database's part of the previous kind's write)."""
     for observation in observations:
         of_observation(observation)
     return observations
@@ -174,11 +175,9 @@ async def _memberships_if_new(
 
 async def _list_backups(provider: CloudProvider, uow: UnitOfWorkFactory) -> list[Observation]:
     async with uow() as work:
-        droplets = await work.resources.by_kind(kinds.DROPLET)
+        droplets = await work.resources.live_attrs(kinds.DROPLET, kinds.BACKUPS_LISTING_ATTRS)
     wanted = [
-        d.provider_id
-        for d in droplets.values()
-        if not d.is_deleted and kinds.wants_backups_listing(d.attrs)
+        droplet_id for droplet_id, attrs in droplets.items() if kinds.wants_backups_listing(attrs)
     ]
     gate = asyncio.Semaphore(BACKUP_LISTING_CONCURRENCY)
 
@@ -222,6 +221,7 @@ async def sync_all(
             for kind in order:
                 turn = time.perf_counter()
                 outcome = await _apply(syncer, kind, await listings[kind])
+                del listings[kind]  # a listing written is garbage before the collector runs again
                 applied[kind].set()
                 if isinstance(outcome, BaseException):
                     await record_run(uow, clock, kind, outcome)

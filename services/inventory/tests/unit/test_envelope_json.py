@@ -87,7 +87,7 @@ def test_synced_payloads_as_text_read_back_as_the_models_would_write_them() -> N
     listed = _resource()
     listed.attrs_json = '{"nested":{"x":null},"price_monthly":"6.00","tags":["a"]}'
     read_back = _resource(tenant_id=uuid4(), name=None)  # attrs without their text
-    texts = resource_synced_json([listed, read_back], ["discovered", "attributed"])
+    texts = list(resource_synced_json([listed, read_back], ["discovered", "attributed"]))
     for resource, change, text in zip(
         (listed, read_back), ("discovered", "attributed"), texts, strict=True
     ):
@@ -96,6 +96,15 @@ def test_synced_payloads_as_text_read_back_as_the_models_would_write_them() -> N
 
 def test_synced_payloads_as_text_are_validated_against_the_schema() -> None:
     with pytest.raises(ValidationError):
-        resource_synced_json([_resource(), _resource(name=42)], ["updated", "updated"])
+        list(resource_synced_json([_resource(), _resource(name=42)], ["updated", "updated"]))
     with pytest.raises(ValidationError):  # strictly: no text passed off as an id
-        resource_synced_json([_resource(tenant_id=str(uuid4()))], ["updated"])
+        list(resource_synced_json([_resource(tenant_id=str(uuid4()))], ["updated"]))
+
+
+def test_a_chunk_is_validated_whole_before_any_of_its_text_is_given_out() -> None:
+    payloads = resource_synced_json(
+        [_resource(), _resource(), _resource(), _resource(name=42)], ["updated"] * 4, chunk=2
+    )
+    assert len([next(payloads), next(payloads)]) == 2  # the first chunk is valid
+    with pytest.raises(ValidationError):
+        next(payloads)
