@@ -135,6 +135,30 @@ def reconciled(data: dict[str, Any]) -> bool | None:
     return None
 
 
+@dataclass(frozen=True)
+class KindTotal:
+    kind: str
+    revenue_cents: int
+    cost_cents: int
+
+
+def by_kind(rows: list[dict[str, Any]], unallocated: Any) -> list[KindTotal]:
+    """Revenue and cost per kind over every deployment, the cost no deployment carries
+    included, so the cost column adds up to the provider's bill excluding tax."""
+    revenue: dict[str, int] = {}
+    cost: dict[str, int] = {}
+    for row in rows:
+        kind = str(row.get("kind"))
+        revenue[kind] = revenue.get(kind, 0) + (cents(row.get("revenue_cents")) or 0)
+        cost[kind] = cost.get(kind, 0) + (cents(row.get("cost_cents")) or 0)
+    for row in unallocated if isinstance(unallocated, list) else []:
+        if isinstance(row, dict):
+            kind = str(row.get("kind"))
+            cost[kind] = cost.get(kind, 0) + (cents(row.get("cost_cents")) or 0)
+    kinds = sorted(set(revenue) | set(cost), key=lambda k: -max(revenue.get(k, 0), cost.get(k, 0)))
+    return [KindTotal(k, revenue.get(k, 0), cost.get(k, 0)) for k in kinds]
+
+
 @dataclass
 class MarginView:
     status: int
@@ -146,6 +170,12 @@ class MarginView:
     revenue_total: int = 0
     cost_total: int = 0
     currency: str = "USD"
+    kinds: list[KindTotal] = field(default_factory=list)
+
+    @property
+    def kind_scale(self) -> int:
+        """The largest figure of the by-kind view: every bar is drawn against it."""
+        return max([1] + [max(k.revenue_cents, k.cost_cents) for k in self.kinds])
 
 
 def margin_view(result: ApiResult) -> MarginView:
@@ -189,6 +219,7 @@ def margin_view(result: ApiResult) -> MarginView:
         revenue_total=sum(cents(r.get("revenue_cents")) or 0 for r in rows),
         cost_total=sum(cents(r.get("cost_cents")) or 0 for r in rows),
         currency=currency,
+        kinds=by_kind(rows, data.get("unallocated")),
     )
 
 
