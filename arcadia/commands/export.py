@@ -9,7 +9,6 @@ fails them is not written (exit 1, the broken rules on stderr).
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Exports of a month's cost and revenue data.", no_args_is_help=True)
 
-# what the export reads, each over its own API
-SOURCES = ("billing-ingest", "invoicing", "inventory", "metering")
 LISTED_VIOLATIONS = 20
 
 
@@ -67,32 +64,13 @@ def focus(
 
 
 async def _export(month: date, side: Side) -> FocusExport | None:
-    import httpx
-
-    from arcadia.runtime import one_shot
-    from arcadia_core.auth import Principal, mint_token
-    from arcadia_core.settings import ArcadiaSettings
-    from gateway.reports.adapters.api_sources import ApiSources
+    from arcadia.commands.report_sources import in_process_sources
     from gateway.reports.exports_api import ExportRefused, checked_export
     from gateway.reports.ports import SourcesUnavailable
 
-    settings = ArcadiaSettings()
-    token = mint_token(
-        Principal.platform_admin(), secret=settings.jwt_secret, audience=settings.jwt_audience
-    )
-    async with AsyncExitStack() as stack:
-        clients: dict[str, httpx.AsyncClient] = {}
-        for name in SOURCES:
-            # sandbox=True only lets the services that can call DigitalOcean be built without a
-            # token: the export reads their stored data and never calls DigitalOcean
-            service = await stack.enter_async_context(one_shot(name, sandbox=True))
-            clients[name] = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=service.app()), base_url=f"http://{name}"
-                )
-            )
+    async with in_process_sources() as sources:
         try:
-            return await checked_export(ApiSources(clients, f"Bearer {token}"), month, side)
+            return await checked_export(sources, month, side)
         except SourcesUnavailable as exc:
             err_console().print(f"[red]error:[/] {exc}", highlight=False)
             return None

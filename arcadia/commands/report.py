@@ -10,8 +10,6 @@ not reconcile to the provider's invoices, 2 when a source cannot be read.
 from __future__ import annotations
 
 import json
-from contextlib import AsyncExitStack
-from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,8 +23,6 @@ app = typer.Typer(
     help="Reports composed from every service's API: margin and leakage.", no_args_is_help=True
 )
 
-# what the report reads, each over its own API
-SOURCES = ("billing-ingest", "invoicing", "inventory", "metering")
 
 ROW_COLUMNS = (
     "tenant",
@@ -91,36 +87,14 @@ def margin(
 
 
 async def _compose(month: date) -> dict[str, Any] | None:
-    import httpx
-
-    from arcadia.runtime import one_shot
-    from arcadia_core.auth import Principal, mint_token
-    from arcadia_core.settings import ArcadiaSettings
-    from gateway.reports.adapters.api_sources import ApiSources
+    from arcadia.commands.report_sources import in_process_sources
     from gateway.reports.api import margin_json
     from gateway.reports.domain.margin import MixedCurrencies, margin_report
     from gateway.reports.ports import SourcesUnavailable
 
-    settings = ArcadiaSettings()
-    token = mint_token(
-        Principal.platform_admin(),
-        secret=settings.jwt_secret,
-        audience=settings.jwt_audience,
-        ttl=timedelta(minutes=10),
-    )
-    async with AsyncExitStack() as stack:
-        clients: dict[str, httpx.AsyncClient] = {}
-        for name in SOURCES:
-            # sandbox=True only lets the services that can call DigitalOcean be built without a
-            # token: the report reads their stored data and never calls DigitalOcean
-            service = await stack.enter_async_context(one_shot(name, sandbox=True))
-            clients[name] = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=service.app()), base_url=f"http://{name}"
-                )
-            )
+    async with in_process_sources() as reader:
         try:
-            sources = await ApiSources(clients, f"Bearer {token}").for_period(month)
+            sources = await reader.for_period(month)
         except SourcesUnavailable as exc:
             err_console().print(f"[red]error:[/] {exc}", highlight=False)
             return None
