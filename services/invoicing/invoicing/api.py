@@ -218,7 +218,7 @@ async def patch_deployment(
 @router.delete(
     "/deployments/{deployment_id}",
     response_model=DeploymentOut,
-    summary="Remove a deployment (admin): its DigitalOcean project is released, its subscriptions end that day",
+    summary="Remove a deployment (admin): its project released, its subscriptions ended that day",
 )
 async def delete_deployment(
     request: Request, _: PlatformAdmin, deployment_id: UUID
