@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -69,12 +70,17 @@ CONTENT_FIELDS = tuple(
     and f not in CLASSIFICATION_FIELDS
 )
 SMALL = 64
+# A light resource (no attrs) is built from its row by position, the columns in the order of
+# Resource's fields: one per resource of a kind, each sync
+_RESOURCE_ORDER = [f.name for f in fields(Resource)]
+_LIGHT_COLUMNS = {"complete": "false", "loaded_version": "version"}
+_LIGHT_ORDER = [name for name in _RESOURCE_ORDER if name not in ("attrs", "attrs_json")]
 LIGHT_QUERY = (
-    "SELECT id, kind, provider_id, name, status, region, size_slug, first_seen_at, last_seen_at,"
-    " provider, project_id, tenant_id, deployment_id, deleted_at, stale_strikes, version,"
-    " fingerprint, classified_tenant_id, classified_deployment_id"
+    f"SELECT {', '.join(_LIGHT_COLUMNS.get(name, name) for name in _LIGHT_ORDER)}"
     " FROM inventory.cloud_resources WHERE kind = $1"
 )
+_ATTRS_AT = _RESOURCE_ORDER.index("attrs")
+_PROVIDER_ID_AT = _LIGHT_ORDER.index("provider_id")
 MEMBERSHIPS_QUERY = "SELECT project_id, kind, provider_id FROM inventory.cloud_project_members"
 WRITES_LOCK = 0x1A7C_0001  # pg_advisory_xact_lock key serializing the inventory's writes
 RECORD_RUN = (
@@ -138,30 +144,8 @@ class SqlResourceRepository:
         driver = await driver_connection(self.session)
         records = await driver.fetch(LIGHT_QUERY, kind)
         return {
-            record[2]: Resource(
-                id=record[0],
-                kind=record[1],
-                provider_id=record[2],
-                name=record[3],
-                status=record[4],
-                region=record[5],
-                size_slug=record[6],
-                attrs={},
-                first_seen_at=record[7],
-                last_seen_at=record[8],
-                provider=record[9],
-                project_id=record[10],
-                tenant_id=record[11],
-                deployment_id=record[12],
-                deleted_at=record[13],
-                stale_strikes=record[14],
-                version=record[15],
-                fingerprint=record[16],
-                classified_tenant_id=record[17],
-                classified_deployment_id=record[18],
-                complete=False,
-                loaded_version=record[15],
-            )
+            # the columns are Resource's fields in order (see LIGHT_QUERY), attrs empty
+            record[_PROVIDER_ID_AT]: Resource(*record[:_ATTRS_AT], {}, *record[_ATTRS_AT:])  # type: ignore[call-arg]
             for record in records
         }
 
@@ -211,6 +195,8 @@ class SqlResourceRepository:
         return view
 
     async def get_many(self, resource_ids: Sequence[UUID]) -> list[Resource]:
+        if not resource_ids:
+            return []  # most syncs: nothing changed
         rows = await self.session.execute(
             select(cloud_resources).where(
                 cloud_resources.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID)))

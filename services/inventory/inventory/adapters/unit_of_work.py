@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import chain
@@ -18,6 +17,7 @@ from arcadia_core.inbox import claim
 from inventory.adapters.registry import SqlRegistryRepository
 from inventory.adapters.repository import SqlProjectRepository, SqlResourceRepository
 from inventory.adapters.tables import inbox, outbox
+from inventory.domain.ids import random_uuids
 from inventory.ports import ProjectRepository, RegistryRepository, ResourceRepository
 
 PRODUCER = "inventory"
@@ -58,14 +58,6 @@ def _envelope(
         f'"producer":"{PRODUCER}","correlation_id":{correlation},'
         f'"payload":{payload_json}}}'
     )
-
-
-def _event_ids() -> Iterator[UUID]:
-    """Random UUIDs, as uuid4() makes them, from one read of the system's randomness per 1,024."""
-    while True:
-        pool = os.urandom(16 * 1024)
-        for at in range(0, len(pool), 16):
-            yield UUID(bytes=pool[at : at + 16], version=4)
 
 
 class SqlUnitOfWork:
@@ -116,7 +108,7 @@ class SqlUnitOfWork:
                     payload.EVENT_TYPE,
                     envelope_json(payload, event_id, occurred_at, correlation_id),
                 )
-                for payload, event_id in zip(payloads, _event_ids(), strict=False)
+                for payload, event_id in zip(payloads, random_uuids(), strict=False)
             ]
         )
 
@@ -132,7 +124,7 @@ class SqlUnitOfWork:
                 event_type,
                 _envelope(event_type, version, payload, event_id, occurred_at, correlation_id),
             )
-            for payload, event_id in zip(payloads, _event_ids(), strict=False)
+            for payload, event_id in zip(payloads, random_uuids(), strict=False)
         )
 
     async def commit(self) -> None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from inventory.domain.attribution import reattribute
 from inventory.domain.diff import field_diff
 from inventory.domain.fingerprint import attrs_json, of_observation
+from inventory.domain.ids import random_uuids
 from inventory.domain.model import (
     NONE,
     Attribution,
@@ -103,14 +104,17 @@ def plan_sync(
     listing: Iterable[Observation],
     now: datetime,
     *,
-    new_id: Callable[[], UUID] = uuid4,
+    new_id: Callable[[], UUID] | None = None,
     attribute: Callable[[Resource], Attribution] = lambda _: NONE,
     allow_mass_delete: bool = False,
 ) -> SyncPlan:
     """Plan the writes for one complete listing of `kind`; `held` maps provider id → resource.
 
-    `attribute` gives a discovered or restored resource its project, tenant and deployment.
+    `attribute` gives a discovered or restored resource its project, tenant and deployment;
+    `new_id` a discovered one its id (random by default).
     """
+    if new_id is None:
+        new_id = random_uuids().__next__
     plan = SyncPlan(kind)
     seen: set[str] = set()
     for observation in listing:
