@@ -81,7 +81,9 @@ class ResourceRepository(Protocol):
     async def get(self, resource_id: UUID) -> Resource | None: ...
 
     async def live_attrs(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Provider id → the given attrs (those not null) of each live resource of `kind`."""
+        """Provider id → the given attrs (those not null) of each live resource of `kind` that
+        has at least one of them set: not null, false, zero or empty (what bool() reads as
+        false). The others are left out."""
 
     async def insert(self, resources: Sequence[Resource]) -> None: ...
 

@@ -23,7 +23,7 @@ from inventory.adapters.tables import (
     cloud_resources,
 )
 from inventory.domain.attribution import Membership
-from inventory.domain.model import Resource, ResourceEvent
+from inventory.domain.model import PROVIDER, Resource, ResourceEvent
 from inventory.domain.projects import Project
 from inventory.ports import ConcurrentUpdate
 
@@ -88,6 +88,8 @@ RECORD_RUN = (
     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind) DO UPDATE SET finished_at ="
     " excluded.finished_at, ok = excluded.ok, summary = excluded.summary, error = excluded.error"
 )
+# JSON values Python reads as false: an attr holding one of these is not set
+UNSET_JSON = "('null', 'false', '0', '\"\"', '[]', '{}')"
 PARENT_ATTRS = ("droplet_id", "resource_id", "resource_type")
 ATTRIBUTION_VIEW_QUERY = (
     f"SELECT {', '.join(ATTRIBUTION_VIEW_FIELDS)}, "
@@ -171,25 +173,29 @@ class SqlResourceRepository:
                 else {}
             )
             view.append(
-                Resource(
+                Resource(  # by position: every live resource, every sweep
                     rid,
                     kind,
                     provider_id,
-                    None,
+                    None,  # name, status, region, size: not read
                     None,
                     None,
                     None,
                     attrs,
+                    epoch,  # first and last seen: not read
                     epoch,
-                    epoch,
-                    project_id=project,
-                    tenant_id=tenant,
-                    deployment_id=deployment,
-                    version=version,
-                    complete=False,
-                    loaded_version=version,
-                    classified_tenant_id=ctenant,
-                    classified_deployment_id=cdeploy,
+                    PROVIDER,
+                    project,
+                    tenant,
+                    deployment,
+                    None,  # deleted_at: live
+                    0,  # strikes: not read
+                    version,
+                    "",  # fingerprint: not read
+                    False,  # complete
+                    version,  # loaded_version
+                    ctenant,
+                    cdeploy,
                 )
             )
         return view
@@ -284,10 +290,12 @@ class SqlResourceRepository:
 
     async def live_attrs(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         driver = await driver_connection(self.session)
-        picked = ", ".join(f"attrs -> ${at}" for at in range(2, len(keys) + 2))
+        picked = [f"attrs -> ${at}" for at in range(2, len(keys) + 2)]
         records = await driver.fetch(
-            f"SELECT provider_id, {picked} FROM inventory.cloud_resources"
-            " WHERE kind = $1 AND deleted_at IS NULL",
+            f"SELECT provider_id, {', '.join(picked)} FROM inventory.cloud_resources"
+            " WHERE kind = $1 AND deleted_at IS NULL AND ("
+            + " OR ".join(f"{value} NOT IN {UNSET_JSON}" for value in picked)
+            + ")",
             kind,
             *keys,
         )

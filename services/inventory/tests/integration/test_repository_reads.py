@@ -1,0 +1,70 @@
+"""The repository's light reads say what the full rows say."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from inventory.bootstrap import Inventory
+from inventory.domain import kinds
+from inventory.domain.model import Resource
+
+NOW = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def _droplet(provider_id: str, attrs: dict[str, Any], **fields: Any) -> Resource:
+    return Resource(
+        id=uuid4(),
+        kind="droplet",
+        provider_id=provider_id,
+        name=provider_id,
+        status="active",
+        region="syd1",
+        size_slug="s-1vcpu-1gb",
+        attrs=attrs,
+        first_seen_at=NOW,
+        last_seen_at=NOW,
+        **fields,
+    )
+
+
+async def test_live_attrs_lists_the_live_resources_with_any_of_the_attrs_set(
+    inventory: Inventory,
+) -> None:
+    droplets = [
+        _droplet("enabled", {"backups_enabled": True, "backup_ids": []}),
+        _droplet("has-ids", {"backups_enabled": False, "backup_ids": [7]}),
+        _droplet("neither", {"backups_enabled": False, "backup_ids": []}),
+        _droplet("absent", {"tags": ["web"]}),
+        _droplet("nulls", {"backups_enabled": None, "backup_ids": None}),
+        _droplet("zero-and-text", {"backups_enabled": 0, "backup_ids": ""}),
+        _droplet("gone", {"backups_enabled": True}, deleted_at=NOW),
+    ]
+    async with inventory.uow() as work:
+        await work.resources.insert(droplets)
+        await work.commit()
+    async with inventory.uow() as work:
+        listed = await work.resources.live_attrs("droplet", kinds.BACKUPS_LISTING_ATTRS)
+    assert listed == {
+        "enabled": {"backups_enabled": True, "backup_ids": []},
+        "has-ids": {"backups_enabled": False, "backup_ids": [7]},
+    }
+    # the rule it serves, over every live droplet, picks the same ones
+    assert {
+        d.provider_id for d in droplets if not d.is_deleted and kinds.wants_backups_listing(d.attrs)
+    } == set(listed)
+
+
+async def test_a_light_row_is_the_full_row_without_attrs(inventory: Inventory) -> None:
+    droplet = _droplet("1", {"tags": ["web"]}, tenant_id=uuid4(), stale_strikes=2, version=3)
+    async with inventory.uow() as work:
+        await work.resources.insert([droplet])
+        await work.commit()
+    async with inventory.uow() as work:
+        full = (await work.resources.by_kind("droplet"))["1"]
+        light = (await work.resources.by_kind("droplet", full=False))["1"]
+    assert (light.attrs, light.complete, full.complete) == ({}, False, True)
+    for name in ("id", "kind", "name", "tenant_id", "stale_strikes", "version", "loaded_version"):
+        assert getattr(light, name) == getattr(full, name), name
+    assert light.loaded_version == 3
