@@ -15,22 +15,20 @@ import asyncio
 import contextlib
 import os
 import socket
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from rich.console import Console
 
 from arcadia_core.auth import Principal, mint_token
-from arcadia_core.testing.servers import broker_required, create_database, drop_database
+from arcadia_core.testing.servers import broker_required
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Request
@@ -133,42 +131,18 @@ async def stack(database_server_url: str) -> AsyncIterator[Stack]:
     """The demo month (as `arcadia up` tells it) on a fresh database, every service on the
     in-process bus, the gateway with its dashboard on a real port."""
     from arcadia import demo
-    from arcadia.allinone import gateway_app, prepare, started
-    from arcadia.commands.services import run_sync
+    from arcadia.allinone import gateway_app
+    from arcadia.testing import demo_month_on_new_database
 
-    name = f"arcadia_browser_{uuid.uuid4().hex[:10]}"
-    database = await create_database(database_server_url, name)
-    environment = pytest.MonkeyPatch()
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            environment.chdir(home)  # no developer .env file
-            environment.setenv("ARCADIA_DATABASE_URL", database)
-            environment.setenv("ARCADIA_JWT_SECRET", SECRET)
-            for variable in (
-                "ARCADIA_AMQP_URL",
-                "ARCADIA_JWT_AUDIENCE",
-                "DO_API_TOKEN",
-                "DO_API_URL",
-                "SKYAI_FINANCE_URL",
-                "SKYAI_FINANCE_JWT_SECRET",
-            ):
-                environment.delenv(variable, raising=False)
-            console = Console(quiet=True)
-            services = await prepare(demo=True)
-            async with started(services, run_jobs=False) as running:
-                from inventory.bootstrap import Inventory
-
-                failed = await run_sync(cast(Inventory, running["inventory"]), None, console)
-                assert not failed, "the sandbox account did not sync"
-                facts = await demo.tell(running, console)
-                admin = token(Principal.platform_admin("ops@example.com"))
-                tenant = token(Principal.tenant(facts.tenant_id))
-                app = gateway_app(running, demo_tokens=demo.sign_in_tokens(running.settings, facts))
-                async with serving(app) as base_url:
-                    yield Stack(base_url, facts, admin, tenant)
-    finally:
-        environment.undo()
-        await drop_database(database_server_url, name)
+    # the tokens minted here are for AUDIENCE, so the services' audience must be the default
+    async with demo_month_on_new_database(
+        database_server_url, "arcadia_browser", SECRET, unset=["ARCADIA_JWT_AUDIENCE"]
+    ) as (running, facts):
+        admin = token(Principal.platform_admin("ops@example.com"))
+        tenant = token(Principal.tenant(facts.tenant_id))
+        app = gateway_app(running, demo_tokens=demo.sign_in_tokens(running.settings, facts))
+        async with serving(app) as base_url:
+            yield Stack(base_url, facts, admin, tenant)
 
 
 @pytest.fixture(scope="package")

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from uuid import uuid4
-
-import pytest
 
 from arcadia.allinone import prepare, started
 from arcadia_core.bus.deadletters import SqlDeadLetterStore
@@ -19,14 +16,10 @@ SECRET = "dead-letter-tests-secret-at-least-32-bytes"
 
 async def test_in_process_dead_letters_are_kept_in_the_services_table(
     migrated_database: Callable[..., Awaitable[str]],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    demo_environment: Callable[[str, str], None],
 ) -> None:
     url = await migrated_database()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ARCADIA_DATABASE_URL", url)
-    monkeypatch.setenv("ARCADIA_JWT_SECRET", SECRET)
-    monkeypatch.delenv("ARCADIA_AMQP_URL", raising=False)
+    demo_environment(url, SECRET)
     services = await prepare(names=["inventory"])
     poison = DriftDetected(
         drift_id=uuid4(),

@@ -5,53 +5,29 @@ restart) changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import cast
 
 import httpx
-import pytest
 from rich.console import Console
 
-from arcadia import demo, registry
-from arcadia.allinone import gateway_app, prepare, started
-from arcadia.commands.services import run_sync
+from arcadia import registry
+from arcadia.allinone import gateway_app
+from arcadia.testing import demo_month
 from arcadia_core.auth import Principal, mint_token
 
 SECRET = "demo-tests-secret-that-is-at-least-32-bytes"
 
 
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], None]:
-    def use(database_url: str) -> None:
-        monkeypatch.chdir(tmp_path)  # no .env file
-        monkeypatch.setenv("ARCADIA_DATABASE_URL", database_url)
-        monkeypatch.setenv("ARCADIA_JWT_SECRET", SECRET)
-        for name in (
-            "ARCADIA_AMQP_URL",
-            "DO_API_TOKEN",
-            "DO_API_URL",
-            "SKYAI_FINANCE_URL",
-            "SKYAI_FINANCE_JWT_SECRET",
-        ):
-            monkeypatch.delenv(name, raising=False)
-
-    return use
-
-
 async def test_the_demo_month_and_its_restart(
-    migrated_database: Callable[..., Awaitable[str]], environment: Callable[[str], None]
+    migrated_database: Callable[..., Awaitable[str]],
+    demo_environment: Callable[[str, str], None],
 ) -> None:
-    environment(await migrated_database())
+    demo_environment(await migrated_database(), SECRET)
     console = Console(quiet=True)
     facts = []
     for _ in range(2):
-        services = await prepare(demo=True)
-        assert list(services.running) == list(registry.names())
-        async with started(services, run_jobs=False) as running:
-            from inventory.bootstrap import Inventory
-
-            assert not await run_sync(cast(Inventory, running["inventory"]), None, console)
-            facts.append(await demo.tell(running, console))
+        async with demo_month(console) as (running, told):
+            assert list(running.running) == list(registry.names())
+            facts.append(told)
             app = gateway_app(running)
             admin = {
                 "Authorization": "Bearer "

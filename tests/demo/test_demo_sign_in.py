@@ -10,25 +10,18 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
+from arcadia.testing import OUTSIDE_WORLD
+
 from ..conftest import Process, free_port
 
 SECRET = "demo-sign-in-secret-that-is-at-least-32-bytes"
 UP_SECONDS = 180
 
 
-OUTSIDE = (
-    "ARCADIA_AMQP_URL",
-    "DO_API_TOKEN",
-    "DO_API_URL",
-    "SKYAI_FINANCE_URL",
-    "SKYAI_FINANCE_JWT_SECRET",
-)
-
-
 @pytest.fixture(autouse=True)
 def _demo_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """As on a fresh machine: the in-process bus, the sandbox, the finance stand-in."""
-    for name in OUTSIDE:
+    for name in OUTSIDE_WORLD:
         monkeypatch.delenv(name, raising=False)
 
 

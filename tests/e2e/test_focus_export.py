@@ -22,11 +22,9 @@ from typing import cast
 
 import httpx
 import pytest
-from rich.console import Console
 
-from arcadia import demo
-from arcadia.allinone import gateway_app, prepare, started
-from arcadia.commands.services import run_sync
+from arcadia.allinone import gateway_app
+from arcadia.testing import demo_month
 from arcadia_core.auth import Principal, mint_token
 from arcadia_core.events.payloads import UsageMetered
 from gateway.reports.domain.focus_checks import check
@@ -70,29 +68,13 @@ async def cli_export(env: dict[str, str], side: str, out: Path) -> tuple[int, st
 
 async def test_the_demo_month_exports_both_sides_as_valid_focus(
     migrated_database: Callable[..., Awaitable[str]],
-    monkeypatch: pytest.MonkeyPatch,
+    demo_environment: Callable[[str, str], None],
     tmp_path: Path,
 ) -> None:
-    database_url = await migrated_database()
-    monkeypatch.chdir(tmp_path)  # no .env file
-    monkeypatch.setenv("ARCADIA_DATABASE_URL", database_url)
-    monkeypatch.setenv("ARCADIA_JWT_SECRET", SECRET)
-    for name in (
-        "ARCADIA_AMQP_URL",
-        "DO_API_TOKEN",
-        "DO_API_URL",
-        "SKYAI_FINANCE_URL",
-        "SKYAI_FINANCE_JWT_SECRET",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    demo_environment(await migrated_database(), SECRET)
     admin = bearer(Principal.platform_admin())
 
-    services = await prepare(demo=True)
-    async with started(services, run_jobs=False) as running:
-        from inventory.bootstrap import Inventory
-
-        assert not await run_sync(cast(Inventory, running["inventory"]), None, Console(quiet=True))
-        facts = await demo.tell(running, Console(quiet=True))
+    async with demo_month() as (running, facts):
         assert facts.tenant_invoice is not None and facts.provider_invoice is not None
         transport = httpx.ASGITransport(app=gateway_app(running))
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as api:

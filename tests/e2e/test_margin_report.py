@@ -11,18 +11,14 @@ import io
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
-import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
-from arcadia import demo
-from arcadia.allinone import gateway_app, prepare, started
+from arcadia.allinone import gateway_app
 from arcadia.cli import app as cli
-from arcadia.commands.services import run_sync
+from arcadia.testing import demo_month
 from arcadia_core.auth import Principal, mint_token
 from gateway.app import upstream_clients
 from gateway.reports.adapters.api_sources import ApiSources
@@ -32,39 +28,16 @@ SECRET = "margin-tests-secret-that-is-at-least-32-bytes"
 PROVIDER_AMOUNT, PROVIDER_TAX, PROVIDER_NET = 8692, 790, 7902
 
 
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], None]:
-    def use(database_url: str) -> None:
-        monkeypatch.chdir(tmp_path)  # no .env file
-        monkeypatch.setenv("ARCADIA_DATABASE_URL", database_url)
-        monkeypatch.setenv("ARCADIA_JWT_SECRET", SECRET)
-        for name in (
-            "ARCADIA_AMQP_URL",
-            "DO_API_TOKEN",
-            "DO_API_URL",
-            "SKYAI_FINANCE_URL",
-            "SKYAI_FINANCE_JWT_SECRET",
-        ):
-            monkeypatch.delenv(name, raising=False)
-
-    return use
-
-
 def bearer(principal: Principal) -> dict[str, str]:
     return {"Authorization": "Bearer " + mint_token(principal, secret=SECRET, audience="arcadia")}
 
 
 async def test_the_april_margin_report_reconciles_to_digitalocean_s_invoice(
-    migrated_database: Callable[..., Awaitable[str]], environment: Callable[[str], None]
+    migrated_database: Callable[..., Awaitable[str]],
+    demo_environment: Callable[[str, str], None],
 ) -> None:
-    environment(await migrated_database())
-    console = Console(quiet=True)
-    services = await prepare(demo=True)
-    async with started(services, run_jobs=False) as running:
-        from inventory.bootstrap import Inventory
-
-        assert not await run_sync(cast(Inventory, running["inventory"]), None, console)
-        facts = await demo.tell(running, console)
+    demo_environment(await migrated_database(), SECRET)
+    async with demo_month() as (running, facts):
         admin = bearer(Principal.platform_admin())
         transport = httpx.ASGITransport(app=gateway_app(running))
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as api:

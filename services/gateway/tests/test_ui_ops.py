@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import html
 import re
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from rich.console import Console
 
-from arcadia import demo
-from arcadia.allinone import gateway_app, prepare, started
-from arcadia.commands.services import run_sync
+from arcadia.allinone import gateway_app
+from arcadia.testing import demo_month_on_new_database
 from arcadia_core.auth import Principal, mint_token
-from arcadia_core.testing.servers import create_database, drop_database
 
 SECRET = "ui-ops-tests-secret-that-is-at-least-32-bytes"
 WEB_01 = "512340101"  # the demo tenant's droplet, in its classified project
@@ -64,40 +60,17 @@ class Stack:
 
 @pytest.fixture(scope="module")
 async def stack(database_server_url: str) -> AsyncIterator[Stack]:
-    name = f"arcadia_t_{uuid.uuid4().hex[:12]}"
-    url = await create_database(database_server_url, name)
-    try:
-        with pytest.MonkeyPatch.context() as env, tempfile.TemporaryDirectory() as home:
-            env.chdir(home)  # no .env file
-            env.setenv("ARCADIA_DATABASE_URL", url)
-            env.setenv("ARCADIA_JWT_SECRET", SECRET)
-            for variable in (
-                "ARCADIA_AMQP_URL",
-                "DO_API_TOKEN",
-                "DO_API_URL",
-                "SKYAI_FINANCE_URL",
-                "SKYAI_FINANCE_JWT_SECRET",
-            ):
-                env.delenv(variable, raising=False)
-            services = await prepare(demo=True)
-            async with started(services, run_jobs=False) as running:
-                from inventory.bootstrap import Inventory
-
-                assert not await run_sync(
-                    cast(Inventory, running["inventory"]), None, Console(quiet=True)
-                )
-                facts = await demo.tell(running, Console(quiet=True))
-                app = gateway_app(running)
-                admin = Principal.platform_admin()
-                probe = Stack(app, facts.tenant_id, facts.deployment_id, uuid.uuid4())
-                async with probe.api(admin) as api:
-                    other = await api.post("/api/v1/tenants", json={"name": "Other tenant"})
-                    assert other.status_code == 201, other.text
-                yield Stack(
-                    app, facts.tenant_id, facts.deployment_id, uuid.UUID(other.json()["id"])
-                )
-    finally:
-        await drop_database(database_server_url, name)
+    async with demo_month_on_new_database(database_server_url, "arcadia_t", SECRET) as (
+        running,
+        facts,
+    ):
+        app = gateway_app(running)
+        admin = Principal.platform_admin()
+        probe = Stack(app, facts.tenant_id, facts.deployment_id, uuid.uuid4())
+        async with probe.api(admin) as api:
+            other = await api.post("/api/v1/tenants", json={"name": "Other tenant"})
+            assert other.status_code == 201, other.text
+        yield Stack(app, facts.tenant_id, facts.deployment_id, uuid.UUID(other.json()["id"]))
 
 
 # --- reading pages -----------------------------------------------------------------------------

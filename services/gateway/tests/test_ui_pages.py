@@ -5,24 +5,20 @@ headers), the figures shown equal to the API's, tenant scoping, and the invoice 
 from __future__ import annotations
 
 import json
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from html.parser import HTMLParser
-from typing import cast
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from rich.console import Console
 
 from arcadia import demo
-from arcadia.allinone import gateway_app, prepare, started
-from arcadia.commands.services import run_sync
+from arcadia.allinone import gateway_app
+from arcadia.testing import demo_month_on_new_database
 from arcadia_core.auth import Principal, mint_token
-from arcadia_core.testing.servers import create_database, drop_database
 from gateway.ui.security import CONTENT_SECURITY_POLICY
 from gateway.ui.session import COOKIE, Keys
 
@@ -133,52 +129,25 @@ class Demo:
 @pytest.fixture(scope="module")
 async def the_demo(database_server_url: str) -> AsyncIterator[Demo]:
     """The demo's month told once for the module (it is the expensive part)."""
-    name = f"arcadia_ui_{uuid.uuid4().hex[:12]}"
-    url = await create_database(database_server_url, name)
-    console = Console(quiet=True)
-    try:
-        with pytest.MonkeyPatch.context() as env, tempfile.TemporaryDirectory() as workdir:
-            env.chdir(workdir)  # no .env file
-            env.setenv("ARCADIA_DATABASE_URL", url)
-            env.setenv("ARCADIA_JWT_SECRET", SECRET)
-            for variable in (
-                "ARCADIA_AMQP_URL",
-                "DO_API_TOKEN",
-                "DO_API_URL",
-                "SKYAI_FINANCE_URL",
-                "SKYAI_FINANCE_JWT_SECRET",
-            ):
-                env.delenv(variable, raising=False)
-            services = await prepare(demo=True)
-            async with started(services, run_jobs=False) as running:
-                from inventory.bootstrap import Inventory
-
-                assert not await run_sync(cast(Inventory, running["inventory"]), None, console)
-                facts = await demo.tell(running, console)
-                tokens = demo.sign_in_tokens(running.settings, facts)
-                app = gateway_app(running, demo_tokens=tokens)
-                async with httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
-                    base_url="http://gw",
-                    headers={"Authorization": f"Bearer {tokens['admin']}"},
-                ) as api:
-                    created = await api.post("/api/v1/tenants", json={"name": "someone else"})
-                    assert created.status_code == 201, created.text
-                other = mint_token(
-                    Principal.tenant(uuid.UUID(created.json()["id"])),
-                    secret=SECRET,
-                    audience="arcadia",
-                )
-                yield Demo(
-                    app,
-                    facts,
-                    tokens["admin"],
-                    tokens["tenant"],
-                    other,
-                    Keys(SECRET, "arcadia"),
-                )
-    finally:
-        await drop_database(database_server_url, name)
+    async with demo_month_on_new_database(database_server_url, "arcadia_ui", SECRET) as (
+        running,
+        facts,
+    ):
+        tokens = demo.sign_in_tokens(running.settings, facts)
+        app = gateway_app(running, demo_tokens=tokens)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://gw",
+            headers={"Authorization": f"Bearer {tokens['admin']}"},
+        ) as api:
+            created = await api.post("/api/v1/tenants", json={"name": "someone else"})
+            assert created.status_code == 201, created.text
+        other = mint_token(
+            Principal.tenant(uuid.UUID(created.json()["id"])),
+            secret=SECRET,
+            audience="arcadia",
+        )
+        yield Demo(app, facts, tokens["admin"], tokens["tenant"], other, Keys(SECRET, "arcadia"))
 
 
 def admin_pages(d: Demo) -> list[str]:
