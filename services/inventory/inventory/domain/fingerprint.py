@@ -21,16 +21,12 @@ _json = json.JSONEncoder(
 
 
 def _head_json(head: list[Any]) -> str:
-    """`_json(head)`: for the usual texts and nulls, without the general encoder."""
-    if all(value is None or type(value) is str for value in head):
-        return (
-            "["
-            + ",".join(
-                "null" if value is None else encode_basestring_ascii(value) for value in head
-            )
-            + "]"
-        )
-    return _json(head)
+    """`_json(head)`: for texts and nulls (the usual), without the general encoder."""
+    try:
+        texts = ["null" if value is None else encode_basestring_ascii(value) for value in head]
+    except TypeError:  # not a text: a number, say
+        return _json(head)
+    return f"[{','.join(texts)}]"
 
 
 def _digest(head: list[Any], attrs_json: str) -> str:
