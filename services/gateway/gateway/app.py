@@ -132,6 +132,19 @@ def _location(value: str, upstream: httpx.URL) -> str | None:
     return path
 
 
+RUN_LOG_PREFIX = "/api/v1/runs/"
+
+
+def run_log_services(routes: dict[str, str]) -> list[str]:
+    """The services whose run log the routing table forwards (`/api/v1/runs/<service>`), in the
+    table's order."""
+    return [
+        service
+        for prefix, service in routes.items()
+        if prefix.startswith(RUN_LOG_PREFIX) and prefix[len(RUN_LOG_PREFIX) :] == service
+    ]
+
+
 def create_app(
     settings: ArcadiaSettings,
     upstreams: dict[str, httpx.AsyncClient],
@@ -178,7 +191,7 @@ def create_app(
         return JSONResponse(await merged_openapi(upstreams, own_openapi(app)))
 
     mount_docs(app)
-    mount_ui(app, settings, demo_tokens=demo_tokens)
+    mount_ui(app, settings, demo_tokens=demo_tokens, run_logs=run_log_services(routes))
 
     @app.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi_index() -> JSONResponse:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from arcadia import registry
 from arcadia.allinone import gateway_app
 from arcadia.testing import demo_month_on_new_database
 from arcadia_core.auth import Principal, mint_token
@@ -477,9 +478,9 @@ async def test_runs_show_the_latest_run_of_each_name(stack: Stack) -> None:
 async def test_a_service_without_a_run_log_shows_no_run_recorded(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gateway.ui import pages_ops
-
-    monkeypatch.setattr(pages_ops, "RUN_SERVICES", (*pages_ops.RUN_SERVICES, "ghost"))
+    # every service of the registry routes a run log; one more that answers 404
+    assert set(stack.app.state.ui_run_logs) == set(registry.names())
+    monkeypatch.setattr(stack.app.state, "ui_run_logs", (*stack.app.state.ui_run_logs, "ghost"))
     async with stack.browser(Principal.platform_admin()) as ui:
         response = await ui.get("/ui/runs")
     assert response.status_code == 200

@@ -8,7 +8,7 @@ when `demo_tokens` (role → token, roles `admin` and `tenant`) are given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -51,12 +51,15 @@ def mount_ui(
     settings: ArcadiaSettings,
     *,
     demo_tokens: Mapping[str, str] | None = None,
+    run_logs: Sequence[str] = (),
 ) -> None:
+    """`run_logs`: the services that answer GET /api/v1/runs/<service>, for the runs page."""
     unknown = set(demo_tokens or {}) - set(DEMO_ROLES)
     if unknown:
         raise ValueError(f"demo sign-in knows the roles {DEMO_ROLES}, not {sorted(unknown)}")
     app.state.ui_keys = Keys(settings.jwt_secret, settings.jwt_audience)
     app.state.ui_demo_tokens = dict(demo_tokens) if demo_tokens else None
+    app.state.ui_run_logs = tuple(run_logs)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     app.include_router(ui_router())
     app.add_middleware(SecurityHeadersMiddleware)

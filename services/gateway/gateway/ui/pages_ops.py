@@ -54,9 +54,6 @@ PURPOSES = ("tenant", "internal", "shared")
 DRIFT_STATUSES = ("open", "accepted", "reverted", "stale", "all")
 # where an accept may send the admin back to: the inbox, filtered or not
 DRIFT_PAGES = frozenset(("/ui/drift", *(f"/ui/drift?status={s}" for s in DRIFT_STATUSES)))
-# The services that keep a run log (GET /api/v1/runs/<service>); one without it shows
-# "no run recorded".
-RUN_SERVICES = ("inventory", "billing-ingest", "metering", "invoicing", "drift")
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 MAX_REASON = 2000
@@ -492,7 +489,8 @@ def duration(started_at: Any, finished_at: Any) -> str:
 @router.get("/ui/runs")
 async def runs(viewer: AdminViewer) -> Response:
     services: list[ServiceRuns] = []
-    for service in RUN_SERVICES:
+    # the services the gateway routes a run log for; one that has none yet shows "no run recorded"
+    for service in viewer.request.app.state.ui_run_logs:
         result = await viewer.api.get(f"/api/v1/runs/{quote(service)}", {"limit": 200})
         if result.status == 404:
             services.append(ServiceRuns(service, [], recorded=False))
