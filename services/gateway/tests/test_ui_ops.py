@@ -475,14 +475,16 @@ async def test_runs_show_the_latest_run_of_each_name(stack: Stack) -> None:
         }
 
 
-async def test_a_service_without_a_run_log_shows_no_run_recorded(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_service_without_a_run_log_shows_no_run_recorded(stack: Stack) -> None:
     # every service of the registry routes a run log; one more that answers 404
-    assert set(stack.app.state.ui_run_logs) == set(registry.names())
-    monkeypatch.setattr(stack.app.state, "ui_run_logs", (*stack.app.state.ui_run_logs, "ghost"))
-    async with stack.browser(Principal.platform_admin()) as ui:
-        response = await ui.get("/ui/runs")
+    known = stack.app.state.ui_run_logs
+    assert set(known) == set(registry.names())
+    stack.app.state.ui_run_logs = (*known, "ghost")
+    try:
+        async with stack.browser(Principal.platform_admin()) as ui:
+            response = await ui.get("/ui/runs")
+    finally:
+        stack.app.state.ui_run_logs = known
     assert response.status_code == 200
     ghosts = [a for a in Page(response.text).testid("run-none") if a["data-service"] == "ghost"]
     assert len(ghosts) == 1
