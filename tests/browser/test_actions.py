@@ -1,4 +1,5 @@
-"""What an admin does in the dashboard: accept a drift, issue an invoice and download its PDF."""
+"""What an admin does in the dashboard: accept a drift, issue an invoice and download its PDF,
+classify a project, roll the month up and take the payment."""
 
 from __future__ import annotations
 
@@ -107,3 +108,52 @@ async def test_an_admin_issues_a_draft_and_both_roles_download_its_pdf(
     assert total in text and after["number"] in text, text
     actions = 'form[action$="/issue"], form[action$="/pay"], form[action$="/void"]'
     assert await tenant.locator(actions).count() == 0
+
+
+async def test_an_admin_closes_the_month_in_the_browser(open_page: OpenPage, stack: Stack) -> None:
+    """Mark the platform's own project internal, see its cost leave the unattributed rows for
+    the internal ones, roll the month up again (nothing issued changes), and take the payment."""
+    projects = await all_items(stack, stack.admin_token, "/api/v1/projects")
+    internal = next(p for p in projects if p["name"] == "skyai-internal")
+    invoice_id = str(stack.facts.tenant_invoice)
+    async with stack.api(stack.admin_token) as api:
+        if (await api.get(f"/api/v1/invoices/{invoice_id}")).json()["status"] == "draft":
+            issued = await api.post(f"/api/v1/invoices/{invoice_id}/issue")
+            assert issued.status_code == 200, issued.text
+
+    page = await open_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    await sign_in(page, stack.admin_token)
+
+    await visit(page, "/ui/projects")
+    row = page.locator(f'[data-testid="project-row"][data-id="{internal["id"]}"]')
+    await row.locator('[name="purpose"]').select_option("internal")
+    await row.locator('[type="submit"]').click()
+    await page.wait_for_load_state()
+    assert await page.get_by_test_id("flash").count() == 1
+    after = await all_items(stack, stack.admin_token, "/api/v1/projects")
+    assert next(p for p in after if p["id"] == internal["id"])["purpose"] == "internal"
+    report = await get_json(stack, stack.admin_token, "/api/v1/reports/margin", period="2026-04")
+    assert report["reconciliation"]["ok"]
+    assert any(r["category"] == "internal" for r in report["unallocated"])
+    await visit(page, "/ui/overview?period=2026-04")
+    assert await data_values(page, "margin-reconciled") == ["true"]
+    kind_cost = [int(v) for v in await data_values(page, "kind-cost")]
+    assert sum(kind_cost) == report["reconciliation"]["provider_net_cents"]
+
+    await visit(page, "/ui/invoices")
+    await page.locator('form[action="/ui/invoices/rollup"] [name="period"]').fill("2026-04")
+    await page.get_by_test_id("rollup").click()
+    await page.wait_for_load_state()
+    assert await page.get_by_test_id("flash").count() == 1
+    still = await get_json(stack, stack.admin_token, f"/api/v1/invoices/{invoice_id}")
+    assert still["status"] == "issued"  # an issued invoice is never regenerated
+
+    row = page.locator(f'[data-testid="invoice-row"][data-id="{invoice_id}"]')
+    await row.locator(f'form[action="/ui/invoices/{invoice_id}/pay"] [type="submit"]').click()
+    await page.wait_for_load_state()
+    paid = await get_json(stack, stack.admin_token, f"/api/v1/invoices/{invoice_id}")
+    assert paid["status"] == "paid" and paid["total_cents"] == still["total_cents"]
+    await visit(page, f"/ui/invoices/{invoice_id}")
+    assert await data_values(page, "invoice-status") == ["paid"]
+    await shoot(page, "admin-invoice-paid")
