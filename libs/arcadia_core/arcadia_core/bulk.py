@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,22 @@ SMALL = 64  # below this many rows an UPDATE costs less than staging a COPY
 
 # `arcadia_core.db.dumps`, with one encoder made once: json.dumps makes one per call, which a
 # COPY of tens of thousands of JSON values would pay for each of them
-json_text = json.JSONEncoder(default=_default, separators=(",", ":")).encode
+_json_text = json.JSONEncoder(default=_default, separators=(",", ":")).encode
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_text(value: Any) -> str:
+    """JSON text for a JSONB column, as `arcadia_core.db.dumps` makes it, only faster.
+
+    The texts differ (orjson writes non-ASCII as UTF-8, not escaped; some floats without an
+    exponent) but say the same: PostgreSQL stores JSONB parsed. What orjson refuses (integers
+    beyond 64 bits, text that is not valid Unicode) goes to the json encoder, which writes it
+    or fails as it always did. NaN and infinities, which PostgreSQL refuses, are written as null.
+    """
+    try:
+        return orjson.dumps(value, default=_default, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return _json_text(value)
 
 
 class JsonText(str):

@@ -17,15 +17,15 @@ from arcadia_core.inbox import claim
 from inventory.adapters.registry import SqlRegistryRepository
 from inventory.adapters.repository import SqlProjectRepository, SqlResourceRepository
 from inventory.adapters.tables import inbox, outbox
-from inventory.domain.ids import random_uuids
+from inventory.domain.ids import random_uuid_texts, random_uuids
 from inventory.ports import ProjectRepository, RegistryRepository, ResourceRepository
 
 PRODUCER = "inventory"
 OUTBOX_COLUMNS = ["event_id", "event_type", "envelope"]
 
 
-# an outbox row: event id, event type, envelope as JSON text
-Outgoing = tuple[UUID, str, str]
+# an outbox row: event id (a UUID or its text), event type, envelope as JSON text
+Outgoing = tuple[UUID | str, str, str]
 
 
 def envelope_json(
@@ -47,16 +47,24 @@ def _envelope(
     event_type: str,
     schema_version: int,
     payload_json: str,
-    event_id: UUID,
+    event_id: UUID | str,
     occurred_at: str,
     correlation_id: UUID | None,
 ) -> str:
+    after_id = _after_id(event_type, schema_version, occurred_at, correlation_id)
+    return f'{{"id":"{event_id}{after_id}{payload_json}}}'
+
+
+def _after_id(
+    event_type: str, schema_version: int, occurred_at: str, correlation_id: UUID | None
+) -> str:
+    """An envelope's text between its id and its payload."""
     correlation = "null" if correlation_id is None else f'"{correlation_id}"'
     return (
-        f'{{"id":"{event_id}","type":"{event_type}",'
+        f'","type":"{event_type}",'
         f'"schema_version":{schema_version},"occurred_at":"{occurred_at}",'
         f'"producer":"{PRODUCER}","correlation_id":{correlation},'
-        f'"payload":{payload_json}}}'
+        f'"payload":'
     )
 
 
@@ -114,17 +122,16 @@ class SqlUnitOfWork:
 
     def emit_json(self, payload_type: type[EventPayload], payloads: Iterable[str]) -> None:
         # Lazily: the envelopes are made while commit() copies them to the outbox, so that the
-        # database stores one part while the next is being made.
+        # database stores one part while the next is being made. What lies between the id and
+        # the payload is the same for each, made once; the ids are made as text.
         occurred_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        correlation_id = current_correlation_id()
-        event_type, version = payload_type.EVENT_TYPE, payload_type.SCHEMA_VERSION
+        event_type = payload_type.EVENT_TYPE
+        after_id = _after_id(
+            event_type, payload_type.SCHEMA_VERSION, occurred_at, current_correlation_id()
+        )
         self._pending.append(
-            (
-                event_id,
-                event_type,
-                _envelope(event_type, version, payload, event_id, occurred_at, correlation_id),
-            )
-            for payload, event_id in zip(payloads, random_uuids(), strict=False)
+            (event_id, event_type, f'{{"id":"{event_id}{after_id}{payload}}}')
+            for payload, event_id in zip(payloads, random_uuid_texts(), strict=False)
         )
 
     async def commit(self) -> None:

@@ -5,16 +5,59 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from arcadia_core.db import dumps
+from arcadia_core.bulk import json_text
 from arcadia_core.events import ResourceDeleted, ResourceSynced
 from inventory.domain.model import Resource
 
-_SYNCED_BATCH = TypeAdapter(list[ResourceSynced])
+# ResourceSynced's fields, in the model's order: a payload is validated as a tuple of them
+SYNCED_FIELDS = (
+    "resource_id",
+    "version",
+    "provider",
+    "kind",
+    "provider_id",
+    "name",
+    "status",
+    "region",
+    "size_slug",
+    "attrs",
+    "project_id",
+    "tenant_id",
+    "deployment_id",
+    "change",
+    "first_seen_at",
+    "last_seen_at",
+)
+
+
+def _row_schema(model: type[ResourceSynced]) -> TypeAdapter[list[tuple[Any, ...]]]:
+    """A list of the model's payloads as tuples, each value checked as the model checks that
+    field (its type and any constraints on it): the model's own validation, without building a
+    dict and a model object per payload. A model that also validated across fields, or gained
+    or reordered a field, would no longer be checked whole this way: that fails here."""
+    decorators = model.__pydantic_decorators__
+    if tuple(model.model_fields) != SYNCED_FIELDS or any(
+        (
+            decorators.validators,
+            decorators.field_validators,
+            decorators.root_validators,
+            decorators.model_validators,
+        )
+    ):
+        raise TypeError(f"{model.__name__} changed: update SYNCED_FIELDS and its validation")
+    types = tuple(
+        Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        for field in model.model_fields.values()
+    )
+    return TypeAdapter(list[tuple[types]])  # type: ignore[valid-type]
+
+
+_SYNCED_ROWS = _row_schema(ResourceSynced)
 VALIDATION_CHUNK = 512
 
 
@@ -60,7 +103,7 @@ def resource_synced_json(
     for start in range(0, len(resources), chunk):
         ends = slice(start, start + chunk)
         batch = list(zip(resources[ends], changes[ends], strict=True))
-        _SYNCED_BATCH.validate_python([_synced_fields(r, c) for r, c in batch], strict=True)
+        _SYNCED_ROWS.validate_python([_synced_row(r, c) for r, c in batch], strict=True)
         for r, change in batch:
             yield (
                 f'{{"resource_id":"{r.id}","version":{r.version},"provider":{text(r.provider)},'
@@ -68,7 +111,7 @@ def resource_synced_json(
                 f'"name":{"null" if r.name is None else encode_basestring(r.name)},'
                 f'"status":{text(r.status)},"region":{text(r.region)},'
                 f'"size_slug":{text(r.size_slug)},'
-                f'"attrs":{r.attrs_json if r.attrs_json is not None else dumps(r.attrs)},'
+                f'"attrs":{r.attrs_json if r.attrs_json is not None else json_text(r.attrs)},'
                 f'"project_id":{ident(r.project_id)},"tenant_id":{ident(r.tenant_id)},'
                 f'"deployment_id":{ident(r.deployment_id)},"change":{text(change)},'
                 f'"first_seen_at":{instant(r.first_seen_at)},'
@@ -110,6 +153,28 @@ def _synced_fields(resource: Resource, change: str) -> dict[str, Any]:
         "first_seen_at": resource.first_seen_at,
         "last_seen_at": resource.last_seen_at,
     }
+
+
+def _synced_row(r: Resource, change: str) -> tuple[Any, ...]:
+    # in SYNCED_FIELDS' order
+    return (
+        r.id,
+        r.version,
+        r.provider,
+        r.kind,
+        r.provider_id,
+        r.name,
+        r.status,
+        r.region,
+        r.size_slug,
+        r.attrs,
+        r.project_id,
+        r.tenant_id,
+        r.deployment_id,
+        change,
+        r.first_seen_at,
+        r.last_seen_at,
+    )
 
 
 def _instant(value: datetime) -> str:

@@ -8,12 +8,18 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from pydantic import ValidationError
+from pydantic import ValidationError, model_validator
 
 from arcadia_core.events import Envelope, ResourceDeleted, ResourceSynced
 from inventory.adapters.unit_of_work import envelope_json
 from inventory.domain.model import Resource
-from inventory.usecases.events import resource_synced, resource_synced_json
+from inventory.usecases.events import (
+    SYNCED_FIELDS,
+    _row_schema,
+    _synced_fields,
+    resource_synced,
+    resource_synced_json,
+)
 
 NOW = datetime(2026, 4, 1, 1, 2, 3, 456789, tzinfo=UTC)
 
@@ -108,3 +114,54 @@ def test_a_chunk_is_validated_whole_before_any_of_its_text_is_given_out() -> Non
     assert len([next(payloads), next(payloads)]) == 2  # the first chunk is valid
     with pytest.raises(ValidationError):
         next(payloads)
+
+
+WRONG_TYPES = {
+    "id": "not-a-uuid-object",
+    "version": "4",
+    "provider": None,
+    "kind": 7,
+    "provider_id": 512340101,
+    "name": 42,
+    "status": b"active",
+    "region": 1.5,
+    "size_slug": ["s-1vcpu-1gb"],
+    "attrs": [("tags", "a")],
+    "project_id": str(uuid4()),
+    "tenant_id": 5,
+    "deployment_id": "",
+    "first_seen_at": "2026-03-01T00:00:00Z",
+    "last_seen_at": 1_700_000_000,
+}
+
+
+@pytest.mark.parametrize("field", sorted(WRONG_TYPES))
+def test_each_field_is_checked_as_the_model_checks_it(field: str) -> None:
+    resource = _resource(**{field: WRONG_TYPES[field]})
+    with pytest.raises(ValidationError):  # the model refuses it, strictly
+        ResourceSynced.model_validate(_synced_fields(resource, "updated"), strict=True)
+    with pytest.raises(ValidationError):
+        list(resource_synced_json([resource], ["updated"]))
+
+
+def test_a_change_that_is_not_text_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        list(resource_synced_json([_resource()], [3]))  # type: ignore[list-item]
+
+
+def test_the_tuple_schema_follows_the_model() -> None:
+    assert tuple(ResourceSynced.model_fields) == SYNCED_FIELDS
+
+    class Reordered(ResourceSynced):
+        extra: int = 0
+
+    with pytest.raises(TypeError):
+        _row_schema(Reordered)
+
+    class CrossChecked(ResourceSynced):
+        @model_validator(mode="after")
+        def seen_in_order(self) -> CrossChecked:
+            return self
+
+    with pytest.raises(TypeError):
+        _row_schema(CrossChecked)
