@@ -7,14 +7,13 @@ control: the SQL adapter's locks and partial unique index are tested against Pos
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 from uuid import UUID
 
 from arcadia_core.events import EventPayload
+from arcadia_core.memory import MemoryUnitOfWork as BaseMemoryUnitOfWork
 from drift.domain.model import Drift, DriftStatus, LiveResource, Provisioned
 
 
@@ -141,41 +140,13 @@ class MemoryDriftRepository:
         return True
 
 
-class MemoryUnitOfWork:
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self._pending: list[EventPayload] = []
+class MemoryUnitOfWork(BaseMemoryUnitOfWork[MemoryState]):
+    live: MemoryLiveRepository
+    provisioned: MemoryProvisionedRepository
+    drifts: MemoryDriftRepository
 
-    async def __aenter__(self) -> MemoryUnitOfWork:
-        self.state = copy.deepcopy(self.store.state)
-        self.live = MemoryLiveRepository(self.state)
-        self.provisioned = MemoryProvisionedRepository(self.state)
-        self.drifts = MemoryDriftRepository(self.state)
-        self._pending = []
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._pending = []
-
-    async def claim_event(self, consumer: str, event_id: UUID) -> bool:
-        if (consumer, event_id) in self.state.inbox:
-            return False
-        self.state.inbox.add((consumer, event_id))
-        return True
-
-    def emit(self, *payloads: EventPayload) -> None:
-        self._pending.extend(payloads)
-
-    async def commit(self) -> None:
-        self.store.state = self.state
-        self.store.events.extend(self._pending)
-        self._pending = []
-        self.state = copy.deepcopy(self.state)
-        self.live = MemoryLiveRepository(self.state)
-        self.provisioned = MemoryProvisionedRepository(self.state)
-        self.drifts = MemoryDriftRepository(self.state)
+    def _bind(self, state: MemoryState) -> None:
+        super()._bind(state)
+        self.live = MemoryLiveRepository(state)
+        self.provisioned = MemoryProvisionedRepository(state)
+        self.drifts = MemoryDriftRepository(state)

@@ -16,11 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from arcadia_core.events import EventPayload
+from arcadia_core.memory import MemoryUnitOfWork as BaseMemoryUnitOfWork
 from invoicing.domain.catalog import Addon, Plan
 from invoicing.domain.documents import InvoiceDocument
 from invoicing.domain.lifecycle import ISSUED, PAID, VOID
@@ -362,71 +363,31 @@ class MemoryDocuments:
         return self.state.documents.setdefault(document.invoice_id, document)
 
 
-class MemoryUnitOfWork:
+class MemoryUnitOfWork(BaseMemoryUnitOfWork[MemoryState]):
+    registry: MemoryRegistry
+    catalog: MemoryCatalog
+    usage: MemoryUsage
+    invoices: MemoryInvoices
+    documents: MemoryDocuments
+
     def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self._pending: list[EventPayload] = []
-        self._begin()
+        self._store = store
+        super().__init__(store)
 
-    def _begin(self) -> None:
-        self.state = self.store.state.copy()
-        self._registry = MemoryRegistry(self.state)
-        self._catalog = MemoryCatalog(self.state)
-        self._usage = MemoryUsage(self.state)
-        self._invoices = MemoryInvoices(self.state)
-        self._documents = MemoryDocuments(self.state)
-        self._pending = []
+    def _copy(self, state: MemoryState) -> MemoryState:
+        return state.copy()
 
-    @property
-    def registry(self) -> MemoryRegistry:
-        return self._registry
-
-    @property
-    def catalog(self) -> MemoryCatalog:
-        return self._catalog
-
-    @property
-    def usage(self) -> MemoryUsage:
-        return self._usage
-
-    @property
-    def invoices(self) -> MemoryInvoices:
-        return self._invoices
-
-    @property
-    def documents(self) -> MemoryDocuments:
-        return self._documents
-
-    async def __aenter__(self) -> MemoryUnitOfWork:
-        self._begin()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    async def claim_event(self, consumer: str, event_id: UUID) -> bool:
-        if (consumer, event_id) in self.state.inbox:
-            return False
-        self.state.inbox.add((consumer, event_id))
-        return True
-
-    def emit(self, *payloads: EventPayload) -> None:
-        self._pending.extend(payloads)
+    def _bind(self, state: MemoryState) -> None:
+        super()._bind(state)
+        self.registry = MemoryRegistry(state)
+        self.catalog = MemoryCatalog(state)
+        self.usage = MemoryUsage(state)
+        self.invoices = MemoryInvoices(state)
+        self.documents = MemoryDocuments(state)
 
     async def commit(self) -> None:
-        self.store.state = self.state
-        self.store.events.extend(self._pending)
-        self.store.commits += 1
-        self._begin()
-
-    async def rollback(self) -> None:
-        """Forget everything since the last commit (or the start)."""
-        self._begin()
+        self._store.commits += 1
+        await super().commit()
 
 
 if TYPE_CHECKING:

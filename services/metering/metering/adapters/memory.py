@@ -11,16 +11,15 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from arcadia_core.events import CatchUpRequested, EventPayload
+from arcadia_core.memory import MemoryUnitOfWork as BaseMemoryUnitOfWork
 from metering.domain.billing import BY_KIND, KindConfig
 from metering.domain.model import HistoryEntry, MeteredResource, UsageLine
 from metering.domain.plan import Announcement, DayTotals, Key, MeterPlan
@@ -273,54 +272,20 @@ class MemoryConfigRepository:
         self.state.config[config.billing_kind] = replace(config)
 
 
-class MemoryUnitOfWork:
+class MemoryUnitOfWork(BaseMemoryUnitOfWork[MemoryState]):
     resources: ResourceProjection
     usage: UsageRepository
     config: ConfigRepository
 
     def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self._pending: list[EventPayload] = []
-        self._bind(copy.deepcopy(store.state))
+        self._store = store
+        super().__init__(store)
 
     def _bind(self, state: MemoryState) -> None:
-        self.state = state
-        self.resources = MemoryResourceProjection(state, self.store)
-        self.usage = MemoryUsageRepository(state, self.store)
+        super()._bind(state)
+        self.resources = MemoryResourceProjection(state, self._store)
+        self.usage = MemoryUsageRepository(state, self._store)
         self.config = MemoryConfigRepository(state)
-
-    async def __aenter__(self) -> Self:
-        self._bind(copy.deepcopy(self.store.state))
-        self._pending = []
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    async def claim_event(self, consumer: str, event_id: UUID) -> bool:
-        if (consumer, event_id) in self.state.inbox:
-            return False
-        self.state.inbox.add((consumer, event_id))
-        return True
-
-    def emit(self, *payloads: EventPayload) -> None:
-        self._pending.extend(payloads)
-
-    async def commit(self) -> None:
-        self.store.state = self.state
-        self.store.events.extend(self._pending)
-        self._pending = []
-        self._bind(copy.deepcopy(self.state))
-
-    async def rollback(self) -> None:
-        """Discard what this unit of work changed or emitted since its last commit."""
-        self._pending = []
-        self._bind(copy.deepcopy(self.store.state))
 
 
 if TYPE_CHECKING:
