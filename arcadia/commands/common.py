@@ -159,3 +159,14 @@ def emit_rows(
     for row in rows:
         table.add_row(*(cell(row.get(c)) for c in columns))
     console().print(table)
+
+
+def service_schemas(only: list[str] | None) -> list[tuple[str, str]]:
+    """(service, schema) of the registry's services, in registry order."""
+    from arcadia import registry
+
+    known = {d.name: d.schema for d in registry.definitions()}
+    for name in only or []:
+        if name not in known:
+            raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(known)}")
+    return [(name, schema) for name, schema in known.items() if not only or name in only]

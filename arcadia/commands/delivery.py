@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
 
-from arcadia.commands.common import Output, OutputOption
+from arcadia.commands.common import Output, OutputOption, service_schemas
 from arcadia.commands.common import emit_rows as _emit
 
 if TYPE_CHECKING:
@@ -51,17 +51,6 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     return run(coroutine)
 
 
-def _services(only: list[str] | None) -> list[tuple[str, str]]:
-    """(service, schema) of the registry's services, in registry order."""
-    from arcadia import registry
-
-    known = {d.name: d.schema for d in registry.definitions()}
-    for name in only or []:
-        if name not in known:
-            raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(known)}")
-    return [(name, schema) for name, schema in known.items() if not only or name in only]
-
-
 async def _engine(service: str, schema: str) -> AsyncEngine:
     from arcadia.runtime import database_url
     from arcadia_core.db import create_engine
@@ -96,7 +85,7 @@ def outbox_status(
     async def collect() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         summary: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
-        for name, schema in _services(service):
+        for name, schema in service_schemas(service):
             engine = await _engine(name, schema)
             try:
                 relay = _relay(engine, schema)
@@ -154,7 +143,7 @@ def outbox_retry(
 
     async def retry() -> list[tuple[str, int]]:
         done: list[tuple[str, int]] = []
-        for name, schema in _services(service):
+        for name, schema in service_schemas(service):
             engine = await _engine(name, schema)
             try:
                 done.append((name, await _relay(engine, schema).retry_parked(ids or None)))

@@ -19,7 +19,7 @@ from uuid import UUID
 
 import typer
 
-from arcadia.commands.common import Output, OutputOption, cell
+from arcadia.commands.common import Output, OutputOption, cell, service_schemas
 from arcadia.commands.common import emit_rows as _emit
 
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ async def _status() -> dict[str, list[dict[str, Any]]]:
     for name, (queued, failed) in await jobs._each(None, job_counts):
         counts.setdefault(name, {"service": name})
         counts[name] |= {"jobs_queued": queued, "jobs_failed": failed}
-    for name, schema in delivery._services(None):
+    for name, schema in service_schemas(None):
         engine = await delivery._engine(name, schema)
         try:
             outbox = await delivery._relay(engine, schema).status()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from arcadia.commands.common import Output, OutputOption
+from arcadia.commands.common import Output, OutputOption, service_schemas
 from arcadia.commands.common import emit_rows as _emit
 
 if TYPE_CHECKING:
@@ -39,17 +39,6 @@ ServiceOption = Annotated[
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="Rows per service")]
 
 
-def _services(only: list[str] | None) -> list[tuple[str, str]]:
-    """(service, schema) of the registry's services, in registry order."""
-    from arcadia import registry
-
-    known = {d.name: d.schema for d in registry.definitions()}
-    for name in only or []:
-        if name not in known:
-            raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(known)}")
-    return [(name, schema) for name, schema in known.items() if not only or name in only]
-
-
 async def _each(
     only: list[str] | None, work: Callable[[str, JobRunner], Awaitable[T]]
 ) -> list[tuple[str, T]]:
@@ -62,7 +51,7 @@ async def _each(
 
     settings = ArcadiaSettings()
     results: list[tuple[str, T]] = []
-    for name, schema in _services(only):
+    for name, schema in service_schemas(only):
         runner = JobRunner(await database_url(settings, name), schema=schema, service=name)
         try:
             results.append((name, await work(name, runner)))

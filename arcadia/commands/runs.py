@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from arcadia.commands.common import Output, OutputOption, emit_rows
+from arcadia.commands.common import Output, OutputOption, emit_rows, service_schemas
 
 if TYPE_CHECKING:
     from arcadia_core.jobs import JobRunner
@@ -70,17 +70,6 @@ def sync_summary(
         run.fail("; ".join(f"{kind}: {error_text(exc)}" for kind, exc in failed.items()))
 
 
-def _services(only: list[str] | None) -> list[tuple[str, str]]:
-    """(service, schema) of the registry's services, in registry order."""
-    from arcadia import registry
-
-    known = {d.name: d.schema for d in registry.definitions()}
-    for name in only or []:
-        if name not in known:
-            raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(known)}")
-    return [(name, schema) for name, schema in known.items() if not only or name in only]
-
-
 async def _runs(only: list[str] | None, name: str | None, limit: int) -> list[dict[str, Any]]:
     from arcadia.runtime import database_url
     from arcadia_core.db import create_engine
@@ -89,7 +78,7 @@ async def _runs(only: list[str] | None, name: str | None, limit: int) -> list[di
 
     settings = ArcadiaSettings()
     rows: list[dict[str, Any]] = []
-    for service, schema in _services(only):
+    for service, schema in service_schemas(only):
         engine = create_engine(await database_url(settings, service), schema=schema, pool_size=1)
         try:
             runs = await RunLog(engine, schema).list_runs(limit=limit, name=name)
