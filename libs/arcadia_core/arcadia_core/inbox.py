@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, delete, func
+from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, Uuid, delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,13 +19,16 @@ logger = logging.getLogger(__name__)
 Apply = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 
-def inbox_table(metadata: MetaData) -> Table:
+def inbox_table(metadata: MetaData, *, first_shape: bool = False) -> Table:
+    """The inbox as consumers use it; `first_shape`: as the first migration created it, before
+    the delivery upgrade indexed `handled_at` for the retention purge."""
     return Table(
         "inbox",
         metadata,
         Column("consumer", Text, primary_key=True),
         Column("event_id", Uuid, primary_key=True),
         Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        *(() if first_shape else (Index("ix_inbox_handled_at", "handled_at"),)),
     )
 
 

@@ -59,7 +59,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
@@ -81,12 +81,15 @@ from arcadia_core.inbox import inbox_table
 logger = logging.getLogger(__name__)
 
 
-def _outbox_columns() -> list[Any]:
+def _outbox_columns(envelope_type: type[JSON] = JSON) -> list[Any]:
     return [
         Column("id", BigInteger, Identity(), primary_key=True),
         Column("event_id", Uuid, nullable=False, unique=True),
         Column("event_type", Text, nullable=False),
-        Column("envelope", JSONB, nullable=False),
+        # json, not jsonb: an envelope is written once and read back whole by the relay, never
+        # queried inside, so PostgreSQL keeps the text as written instead of parsing it into
+        # jsonb's binary form (a sync writes tens of thousands of them in one transaction)
+        Column("envelope", envelope_type, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("sent_at", DateTime(timezone=True)),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
@@ -99,7 +102,8 @@ def _outbox_columns() -> list[Any]:
 
 
 def outbox_table(metadata: MetaData) -> Table:
-    """The outbox as the relay uses it (after `upgrade_messaging_tables`)."""
+    """The outbox as the relay uses it (after `upgrade_messaging_tables` and
+    `store_envelopes_as_json`)."""
     return Table(
         "outbox",
         metadata,
@@ -108,12 +112,22 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("claimed_until", DateTime(timezone=True)),
         # set once a row failed `max_attempts` times: the relay leaves it alone
         Column("parked_at", DateTime(timezone=True)),
+        _parked_index(),
+    )
+
+
+def _parked_index() -> Index:
+    return Index(
+        "ix_outbox_parked",
+        "id",
+        postgresql_where=text("parked_at IS NOT NULL AND sent_at IS NULL"),
     )
 
 
 def _first_outbox_table(metadata: MetaData) -> Table:
-    """The outbox's first shape, which `create_outbox_tables` keeps producing."""
-    return Table("outbox", metadata, *_outbox_columns())
+    """The outbox's first shape (envelopes in jsonb), which `create_outbox_tables` keeps
+    producing."""
+    return Table("outbox", metadata, *_outbox_columns(JSONB))
 
 
 def outbox_channel(schema: str) -> str:
@@ -123,7 +137,7 @@ def outbox_channel(schema: str) -> str:
 
 def _messaging_tables(schema: str) -> tuple[Table, Table]:
     metadata = service_metadata(schema)
-    return _first_outbox_table(metadata), inbox_table(metadata)
+    return _first_outbox_table(metadata), inbox_table(metadata, first_shape=True)
 
 
 def _create(op: Operations, table: Table) -> None:
@@ -153,14 +167,14 @@ def upgrade_messaging_tables(op: Operations, schema: str) -> None:
     `dead_letters` table of the in-process bus."""
     op.add_column("outbox", Column("claimed_until", DateTime(timezone=True)), schema=schema)
     op.add_column("outbox", Column("parked_at", DateTime(timezone=True)), schema=schema)
-    op.create_index(
-        "ix_outbox_parked",
-        "outbox",
-        ["id"],
-        schema=schema,
-        postgresql_where=text("parked_at IS NOT NULL AND sent_at IS NULL"),
-    )
-    op.create_index("ix_inbox_handled_at", "inbox", ["handled_at"], schema=schema)
+    # the indexes as the tables describe them (outbox_table, inbox_table)
+    metadata = service_metadata(schema)
+    for index in (
+        *outbox_table(metadata).indexes,
+        *inbox_table(metadata).indexes,
+    ):
+        if index.name in ("ix_outbox_parked", "ix_inbox_handled_at"):
+            op.invoke(CreateIndexOp.from_index(index))
     _create(op, dead_letters_table(service_metadata(schema)))
     channel = outbox_channel(schema).replace("'", "''")
     op.execute(
@@ -186,6 +200,34 @@ def downgrade_messaging_tables(op: Operations, schema: str) -> None:
     op.drop_index("ix_outbox_parked", "outbox", schema=schema)
     op.drop_column("outbox", "parked_at", schema=schema)
     op.drop_column("outbox", "claimed_until", schema=schema)
+
+
+def store_envelopes_as_json(op: Operations, schema: str) -> None:
+    """The outbox keeps each envelope's text as written (json) rather than parsed (jsonb): one
+    line in a service's migration, after `upgrade_messaging_tables`. Rows already held are
+    converted as they are; the relay reads either the same way."""
+    op.alter_column(
+        "outbox",
+        "envelope",
+        type_=JSON(),
+        existing_type=JSONB(),
+        existing_nullable=False,
+        postgresql_using="envelope::json",
+        schema=schema,
+    )
+
+
+def store_envelopes_as_jsonb(op: Operations, schema: str) -> None:
+    """The downgrade of `store_envelopes_as_json`."""
+    op.alter_column(
+        "outbox",
+        "envelope",
+        type_=JSONB(),
+        existing_type=JSON(),
+        existing_nullable=False,
+        postgresql_using="envelope::jsonb",
+        schema=schema,
+    )
 
 
 async def add_to_outbox(session: AsyncSession, table: Table, *envelopes: Envelope) -> None:

@@ -28,6 +28,8 @@ from arcadia_core.outbox import (
     downgrade_messaging_tables,
     drop_outbox_tables,
     outbox_table,
+    store_envelopes_as_json,
+    store_envelopes_as_jsonb,
     upgrade_messaging_tables,
 )
 
@@ -345,6 +347,58 @@ async def test_migration_helpers_create_and_drop_both_tables(database_url: str) 
             await connection.run_sync(migrate, drop_outbox_tables)
             assert await connection.run_sync(tables_and_indexes) == {}
     finally:
+        await engine.dispose()
+
+
+async def test_envelopes_held_as_jsonb_are_relayed_after_the_move_to_json(
+    database_url: str, new_envelope: Callable[..., Envelope]
+) -> None:
+    engine = create_engine(database_url, schema="svc_json")
+    sessions = session_factory(engine)
+    table = outbox_table(service_metadata("svc_json"))
+
+    def migrate(connection: Any, *steps: Callable[[Operations, str], None]) -> None:
+        for step in steps:
+            step(Operations(MigrationContext.configure(connection)), "svc_json")
+
+    async def envelope_type() -> str:
+        async with engine.connect() as connection:
+            return str(
+                await connection.scalar(
+                    text(
+                        "SELECT data_type FROM information_schema.columns WHERE table_schema ="
+                        " 'svc_json' AND table_name = 'outbox' AND column_name = 'envelope'"
+                    )
+                )
+            )
+
+    held, written = new_envelope(note="held ☃"), new_envelope(note="written after")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE SCHEMA svc_json"))
+            await connection.run_sync(migrate, create_outbox_tables, upgrade_messaging_tables)
+        async with sessions() as session, session.begin():
+            await add_to_outbox(session, table, held)
+        assert await envelope_type() == "jsonb"
+
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, store_envelopes_as_json)
+        assert await envelope_type() == "json"
+        async with sessions() as session, session.begin():
+            await add_to_outbox(session, table, written)
+        publisher = RecordingPublisher()
+        await OutboxRelay(engine, table, publisher).relay_once()
+        assert publisher.sent == [held.id, written.id]
+        async with engine.connect() as connection:
+            stored = (await connection.execute(select(table.c.envelope))).scalars().all()
+        assert [Envelope.model_validate(e) for e in stored] == [held, written]
+
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, store_envelopes_as_jsonb)
+        assert await envelope_type() == "jsonb"
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS svc_json CASCADE"))
         await engine.dispose()
 
 

@@ -38,5 +38,5 @@ async def test_replicas_migrating_at_once(migrated_database: Callable[..., Await
         )
     finally:
         await connection.close()
-    assert version == "0005"
+    assert version == "0006"
     assert tables >= 6
