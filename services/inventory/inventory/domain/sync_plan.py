@@ -35,6 +35,7 @@ from inventory.domain.model import (
     ResourceEvent,
 )
 
+NO_IDS = (None, None, None)
 STRIKES_TO_DELETE = 3
 MASS_DELETE_HANDFUL = 5
 
@@ -117,13 +118,16 @@ def plan_sync(
         new_id = random_uuids().__next__
     plan = SyncPlan(kind)
     seen: set[str] = set()
+    # the ids' text for audit entries, once per attribution: a full sync discovers tens of
+    # thousands of resources in a few hundred projects
+    id_texts: dict[Attribution, tuple[str | None, str | None, str | None]] = {NONE: NO_IDS}
     for observation in listing:
         if observation.provider_id in seen:
             continue
         seen.add(observation.provider_id)
         current = held.get(observation.provider_id)
         if current is None:
-            _discover(plan, observation, now, new_id(), attribute)
+            _discover(plan, observation, now, new_id(), attribute, id_texts)
         else:
             _sight(plan, current, observation, now, attribute)
     missing = [r for p, r in held.items() if p not in seen and not r.is_deleted]
@@ -149,7 +153,10 @@ def _discover(
     now: datetime,
     resource_id: UUID,
     attribute: Callable[[Resource], Attribution],
+    id_texts: dict[Attribution, tuple[str | None, str | None, str | None]],
 ) -> None:
+    # the resource takes the observation's attrs as they are (not a copy): a listing's
+    # observations are made for the plan and dropped after it, and nothing edits attrs in place
     resource = Resource(
         id=resource_id,
         kind=observation.kind,
@@ -158,7 +165,7 @@ def _discover(
         status=observation.status,
         region=observation.region,
         size_slug=observation.size_slug,
-        attrs=dict(observation.attrs),
+        attrs=observation.attrs,
         first_seen_at=now,
         last_seen_at=now,
         fingerprint=of_observation(observation),
@@ -169,18 +176,25 @@ def _discover(
     resource.tenant_id = attribution.tenant_id
     resource.deployment_id = attribution.deployment_id
     plan.inserted.append(resource)
+    texts = id_texts.get(attribution)
+    if texts is None:
+        texts = id_texts[attribution] = (
+            _text(attribution.project_id),
+            _text(attribution.tenant_id),
+            _text(attribution.deployment_id),
+        )
     plan.events.append(
         ResourceEvent(
-            resource.id,
+            resource_id,
             EventType.DISCOVERED,
             {
-                "name": resource.name,
-                "status": resource.status,
-                "region": resource.region,
-                "size_slug": resource.size_slug,
-                "project_id": _text(resource.project_id),
-                "tenant_id": _text(resource.tenant_id),
-                "deployment_id": _text(resource.deployment_id),
+                "name": observation.name,
+                "status": observation.status,
+                "region": observation.region,
+                "size_slug": observation.size_slug,
+                "project_id": texts[0],
+                "tenant_id": texts[1],
+                "deployment_id": texts[2],
             },
             now,
         )
@@ -214,7 +228,7 @@ def _sight(
         status=observation.status,
         region=observation.region,
         size_slug=observation.size_slug,
-        attrs=dict(observation.attrs),
+        attrs=observation.attrs,
         last_seen_at=now,
         deleted_at=None,
         stale_strikes=0,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
-from json.encoder import encode_basestring
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from pydantic import TypeAdapter
 
 from arcadia_core.bulk import json_text
@@ -74,49 +73,43 @@ def resource_synced_json(
     A sync emits tens of thousands. They are validated against the schema `chunk` at a time,
     each chunk before any of its text is given out, and strictly: every value must already be
     of the schema's type, so nothing is coerced and the text says what the model would. Then
-    they are written out directly, each resource's attrs as the text its fingerprint already
-    made, and the values many share (kinds, statuses, regions, project ids, times) encoded once.
+    each is written by orjson, with the resource's attrs as the text its fingerprint already
+    made (not serialized again).
     """
     if len(resources) != len(changes):
         raise ValueError("one change per resource")
-    shared: dict[object, str] = {None: "null"}
-
-    def text(value: str | None) -> str:
-        encoded = shared.get(value)
-        if encoded is None:
-            assert value is not None  # None is shared from the start
-            encoded = shared[value] = encode_basestring(value)
-        return encoded
-
-    def ident(value: UUID | None) -> str:
-        encoded = shared.get(value)
-        if encoded is None:
-            encoded = shared[value] = f'"{value}"'
-        return encoded
-
-    def instant(value: datetime) -> str:
-        encoded = shared.get(value)
-        if encoded is None:
-            encoded = shared[value] = _instant(value)
-        return encoded
-
     for start in range(0, len(resources), chunk):
         ends = slice(start, start + chunk)
         batch = list(zip(resources[ends], changes[ends], strict=True))
         _SYNCED_ROWS.validate_python([_synced_row(r, c) for r, c in batch], strict=True)
         for r, change in batch:
-            yield (
-                f'{{"resource_id":"{r.id}","version":{r.version},"provider":{text(r.provider)},'
-                f'"kind":{text(r.kind)},"provider_id":{encode_basestring(r.provider_id)},'
-                f'"name":{"null" if r.name is None else encode_basestring(r.name)},'
-                f'"status":{text(r.status)},"region":{text(r.region)},'
-                f'"size_slug":{text(r.size_slug)},'
-                f'"attrs":{r.attrs_json if r.attrs_json is not None else json_text(r.attrs)},'
-                f'"project_id":{ident(r.project_id)},"tenant_id":{ident(r.tenant_id)},'
-                f'"deployment_id":{ident(r.deployment_id)},"change":{text(change)},'
-                f'"first_seen_at":{instant(r.first_seen_at)},'
-                f'"last_seen_at":{instant(r.last_seen_at)}}}'
-            )
+            yield _payload_text(r, change)
+
+
+def _payload_text(r: Resource, change: str) -> str:
+    attrs = r.attrs_json if r.attrs_json is not None else json_text(r.attrs)
+    return orjson.dumps(
+        {
+            "resource_id": r.id,
+            "version": r.version,
+            "provider": r.provider,
+            "kind": r.kind,
+            "provider_id": r.provider_id,
+            "name": r.name,
+            "status": r.status,
+            "region": r.region,
+            "size_slug": r.size_slug,
+            "attrs": orjson.Fragment(attrs),
+            "project_id": r.project_id,
+            "tenant_id": r.tenant_id,
+            "deployment_id": r.deployment_id,
+            "change": change,
+            "first_seen_at": r.first_seen_at,
+            "last_seen_at": r.last_seen_at,
+        },
+        default=_uuid_text,
+        option=orjson.OPT_UTC_Z,  # UTC as Z, as pydantic writes it
+    ).decode()
 
 
 def resource_deleted(resource: Resource) -> ResourceDeleted:
@@ -155,6 +148,13 @@ def _synced_fields(resource: Resource, change: str) -> dict[str, Any]:
     }
 
 
+def _uuid_text(value: object) -> str:
+    # orjson writes uuid.UUID itself, not its subclasses (the ids the driver reads back)
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _synced_row(r: Resource, change: str) -> tuple[Any, ...]:
     # in SYNCED_FIELDS' order
     return (
@@ -175,9 +175,3 @@ def _synced_row(r: Resource, change: str) -> tuple[Any, ...]:
         r.first_seen_at,
         r.last_seen_at,
     )
-
-
-def _instant(value: datetime) -> str:
-    # as pydantic writes it: ISO 8601, UTC as Z
-    text = value.isoformat()
-    return f'"{text[:-6]}Z"' if text.endswith("+00:00") else f'"{text}"'

@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from asyncpg.pgproto import pgproto
 from pydantic import ValidationError, model_validator
 
 from arcadia_core.events import Envelope, ResourceDeleted, ResourceSynced
@@ -98,6 +99,20 @@ def test_synced_payloads_as_text_read_back_as_the_models_would_write_them() -> N
         (listed, read_back), ("discovered", "attributed"), texts, strict=True
     ):
         assert ResourceSynced.model_validate_json(text) == resource_synced(resource, change)
+
+
+def test_ids_the_driver_reads_back_are_written_as_ids() -> None:
+    driver_id = pgproto.UUID(str(uuid4()))  # asyncpg's own UUID type, a uuid.UUID subclass
+    resource = _resource(id=driver_id, project_id=pgproto.UUID(str(uuid4())))
+    (text,) = resource_synced_json([resource], ["attributed"])
+    assert f'"resource_id":"{driver_id}"' in text  # written directly, not through the model
+    assert ResourceSynced.model_validate_json(text) == resource_synced(resource, "attributed")
+
+
+def test_text_that_is_not_unicode_is_refused_not_written() -> None:
+    resource = _resource(name="web-\ud800")  # a lone surrogate: a str, but not Unicode
+    with pytest.raises(TypeError, match="surrogates"):  # as the model refuses to write it
+        list(resource_synced_json([resource], ["updated"]))
 
 
 def test_synced_payloads_as_text_are_validated_against_the_schema() -> None:
