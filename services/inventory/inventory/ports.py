@@ -11,7 +11,7 @@ from uuid import UUID
 from arcadia_core.errors import OperatorError
 from arcadia_core.events import EventPayload
 from inventory.domain.attribution import Membership
-from inventory.domain.model import Resource, ResourceEvent
+from inventory.domain.model import Attribution, Resource, ResourceEvent
 from inventory.domain.projects import Project
 from inventory.domain.registry import RegisteredDeployment, RegisteredTenant
 
@@ -106,6 +106,10 @@ class ProjectRepository(Protocol):
         """Keyed by provider id."""
 
     async def get(self, project_id: UUID) -> Project | None: ...
+
+    async def live_attributions(self) -> dict[UUID, Attribution]:
+        """Each live project's attribution (itself, its tenant and deployment), by project id:
+        what attributing a listing's resources reads of the projects."""
 
     async def save(self, projects: Sequence[Project]) -> None: ...
 

@@ -23,7 +23,7 @@ from inventory.adapters.tables import (
     cloud_resources,
 )
 from inventory.domain.attribution import Membership
-from inventory.domain.model import PROVIDER, Resource, ResourceEvent
+from inventory.domain.model import PROVIDER, Attribution, Resource, ResourceEvent
 from inventory.domain.projects import Project
 from inventory.ports import ConcurrentUpdate
 
@@ -98,6 +98,20 @@ ATTRIBUTION_VIEW_QUERY = (
 )
 INSERT_COLUMNS = [name for name in RESOURCE_FIELDS if name != "attrs"]
 _insert_values = attrgetter(*INSERT_COLUMNS)
+# The columns a new resource holds at the table's defaults (a discovered one always does): a
+# COPY of resources that all do leaves them out, and sends a third fewer values
+AT_DEFAULTS = {
+    "provider": PROVIDER,
+    "deleted_at": None,
+    "stale_strikes": 0,
+    "version": 1,
+    "classified_tenant_id": None,
+    "classified_deployment_id": None,
+}
+_at_defaults = attrgetter(*AT_DEFAULTS)
+_DEFAULT_VALUES = tuple(AT_DEFAULTS.values())
+NEW_COLUMNS = [name for name in INSERT_COLUMNS if name not in AT_DEFAULTS]
+_new_values = attrgetter(*NEW_COLUMNS)
 PROJECT_FIELDS = (
     "id",
     "provider_id",
@@ -112,6 +126,9 @@ PROJECT_FIELDS = (
     "deleted_at",
 )
 PROJECTS_QUERY = f"SELECT {', '.join(PROJECT_FIELDS)} FROM inventory.cloud_projects"
+LIVE_ATTRIBUTIONS_QUERY = (
+    "SELECT id, tenant_id, deployment_id FROM inventory.cloud_projects WHERE deleted_at IS NULL"
+)
 
 
 def resource_from_row(row: RowMapping) -> Resource:
@@ -328,11 +345,16 @@ class SqlResourceRepository:
         the COPY sends them: the database stores one part while the next is being built."""
         if not resources:
             return
+        columns, values = (
+            (NEW_COLUMNS, _new_values)
+            if all(_at_defaults(r) == _DEFAULT_VALUES for r in resources)
+            else (INSERT_COLUMNS, _insert_values)
+        )
         await (await driver_connection(self.session)).copy_records_to_table(
             cloud_resources.name,
             schema_name=cloud_resources.schema,
-            columns=[*INSERT_COLUMNS, "attrs"],
-            records=((*_insert_values(r), _attrs_text(r)) for r in resources),
+            columns=[*columns, "attrs"],
+            records=((*values(r), _attrs_text(r)) for r in resources),
         )
 
     async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
@@ -373,6 +395,11 @@ class SqlProjectRepository:
         # read by each kind's sync: through the driver
         records = await (await driver_connection(self.session)).fetch(PROJECTS_QUERY)
         return {record["provider_id"]: Project(**dict(record.items())) for record in records}
+
+    async def live_attributions(self) -> dict[UUID, Attribution]:
+        # read by each kind's sync: only the three ids, through the driver
+        records = await (await driver_connection(self.session)).fetch(LIVE_ATTRIBUTIONS_QUERY)
+        return {r[0]: Attribution(r[0], r[1], r[2]) for r in records}
 
     async def get(self, project_id: UUID) -> Project | None:
         row = (

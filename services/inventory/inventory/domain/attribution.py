@@ -59,10 +59,18 @@ def direct_attributions(
     projects: Mapping[UUID, Project], memberships: Iterable[Membership]
 ) -> dict[Key, Attribution]:
     """(kind, provider id) → the attribution of the project that lists it."""
-    of_project = {
-        project_id: Attribution(project.id, project.tenant_id, project.deployment_id)
-        for project_id, project in projects.items()
-    }
+    return listed_attributions(project_attributions(projects.values()), memberships)
+
+
+def project_attributions(projects: Iterable[Project]) -> dict[UUID, Attribution]:
+    """What each project gives the resources it lists: itself, its tenant and deployment."""
+    return {p.id: Attribution(p.id, p.tenant_id, p.deployment_id) for p in projects}
+
+
+def listed_attributions(
+    of_project: Mapping[UUID, Attribution], memberships: Iterable[Membership]
+) -> dict[Key, Attribution]:
+    """(kind, provider id) → the attribution of the project (in `of_project`) that lists it."""
     direct: dict[Key, Attribution] = {}
     for membership in memberships:
         attribution = of_project.get(membership.project_id)

@@ -18,7 +18,7 @@ from arcadia_core.metrics import record_sync, timed_sync
 from inventory.domain import kinds, normalize
 from inventory.domain.attribution import (
     Key,
-    direct_attributions,
+    listed_attributions,
     parent_kinds,
     target_attribution,
 )
@@ -167,9 +167,9 @@ async def _memberships_if_new(
     """Who lists what, needed only to attribute resources this listing discovers or restores."""
     if all(o.provider_id in held and not held[o.provider_id].is_deleted for o in observations):
         return {}
-    projects = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
-    return direct_attributions(
-        projects, await work.projects.memberships({kind, *parent_kinds(kind)})
+    return listed_attributions(
+        await work.projects.live_attributions(),
+        await work.projects.memberships({kind, *parent_kinds(kind)}),
     )
 
 

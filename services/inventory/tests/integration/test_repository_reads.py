@@ -68,3 +68,44 @@ async def test_a_light_row_is_the_full_row_without_attrs(inventory: Inventory) -
     for name in ("id", "kind", "name", "tenant_id", "stale_strikes", "version", "loaded_version"):
         assert getattr(light, name) == getattr(full, name), name
     assert light.loaded_version == 3
+
+
+async def test_resources_read_back_as_inserted_whether_at_the_defaults_or_not(
+    inventory: Inventory,
+) -> None:
+    # a batch all at the table's defaults is copied without those columns; one that is not,
+    # with every column
+    new = [_droplet("new-1", {"tags": []}), _droplet("new-2", {"tags": ["a"]}, tenant_id=uuid4())]
+    mixed = [
+        _droplet("mixed-1", {}),
+        _droplet(
+            "mixed-2",
+            {"x": 1},
+            version=4,
+            stale_strikes=1,
+            deleted_at=NOW,
+            classified_tenant_id=uuid4(),
+            classified_deployment_id=uuid4(),
+        ),
+    ]
+    for batch in (new, mixed):
+        async with inventory.uow() as work:
+            await work.resources.insert(batch)
+            await work.commit()
+    async with inventory.uow() as work:
+        held = await work.resources.by_kind("droplet")
+    for written in (*new, *mixed):
+        read = held[written.provider_id]
+        for name in (
+            "id",
+            "provider",
+            "name",
+            "attrs",
+            "tenant_id",
+            "deleted_at",
+            "stale_strikes",
+            "version",
+            "classified_tenant_id",
+            "classified_deployment_id",
+        ):
+            assert getattr(read, name) == getattr(written, name), (written.provider_id, name)
