@@ -392,7 +392,7 @@ class SqlProjectRepository:
         self.session = session
 
     async def all(self) -> dict[str, Project]:
-        # read by each kind's sync: through the driver
+        # read by every sweep: through the driver
         records = await (await driver_connection(self.session)).fetch(PROJECTS_QUERY)
         return {record["provider_id"]: Project(**dict(record.items())) for record in records}
 

@@ -87,26 +87,13 @@ def resource_synced_json(
 
 
 def _payload_text(r: Resource, change: str) -> str:
-    attrs = r.attrs_json if r.attrs_json is not None else json_text(r.attrs)
+    fields = _synced_fields(r, change)
+    # the attrs as the text their fingerprint made, not serialized again
+    fields["attrs"] = orjson.Fragment(
+        r.attrs_json if r.attrs_json is not None else json_text(r.attrs)
+    )
     return orjson.dumps(
-        {
-            "resource_id": r.id,
-            "version": r.version,
-            "provider": r.provider,
-            "kind": r.kind,
-            "provider_id": r.provider_id,
-            "name": r.name,
-            "status": r.status,
-            "region": r.region,
-            "size_slug": r.size_slug,
-            "attrs": orjson.Fragment(attrs),
-            "project_id": r.project_id,
-            "tenant_id": r.tenant_id,
-            "deployment_id": r.deployment_id,
-            "change": change,
-            "first_seen_at": r.first_seen_at,
-            "last_seen_at": r.last_seen_at,
-        },
+        fields,
         default=_uuid_text,
         option=orjson.OPT_UTC_Z,  # UTC as Z, as pydantic writes it
     ).decode()

@@ -7,11 +7,17 @@ import pytest
 from inventory.domain import ids
 
 
+@pytest.fixture
+def randomness(monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """The same bytes for every read of the system's randomness."""
+    fixed = os.urandom(16 * ids.POOL)
+    monkeypatch.setattr(ids.os, "urandom", lambda size: fixed[:size])
+    return fixed
+
+
 def test_random_uuids_are_what_the_uuid_constructor_makes_of_the_same_bytes(
-    monkeypatch: pytest.MonkeyPatch,
+    randomness: bytes,
 ) -> None:
-    randomness = os.urandom(16 * ids.POOL)
-    monkeypatch.setattr(ids.os, "urandom", lambda size: randomness[:size])
     made = list(islice(ids.random_uuids(), ids.POOL))
     expected = [
         uuid.UUID(bytes=randomness[at : at + 16], version=4) for at in range(0, len(randomness), 16)
@@ -29,10 +35,8 @@ def test_random_uuids_do_not_repeat() -> None:
 
 
 def test_random_uuid_texts_are_the_text_of_the_uuids_of_the_same_bytes(
-    monkeypatch: pytest.MonkeyPatch,
+    randomness: bytes,
 ) -> None:
-    randomness = os.urandom(16 * ids.POOL)
-    monkeypatch.setattr(ids.os, "urandom", lambda size: randomness[:size])
     texts = list(islice(ids.random_uuid_texts(), ids.POOL))
     assert texts == [str(u) for u in islice(ids.random_uuids(), ids.POOL)]
     assert all(uuid.UUID(text).version == 4 for text in texts)
