@@ -1,15 +1,21 @@
-"""Replicas that start together migrate the schema once, without tripping over each other."""
+"""Replicas that start together migrate the schema once, without tripping over each other;
+events waiting in the outbox come through an upgrade."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from uuid import uuid4
 
 import asyncpg
 
-from arcadia_core.db import asyncpg_dsn
-from inventory.bootstrap import migrate
+from arcadia_core.db import asyncpg_dsn, create_engine
+from arcadia_core.events import Envelope, TenantChanged
+from arcadia_core.migrations import upgrade
+from arcadia_core.outbox import OutboxRelay
+from inventory.adapters.tables import outbox
+from inventory.bootstrap import MIGRATIONS, migrate
 
 MIGRATE = (
     "import asyncio, sys; from inventory.bootstrap import migrate; "
@@ -40,3 +46,47 @@ async def test_replicas_migrating_at_once(migrated_database: Callable[..., Await
         await connection.close()
     assert version == "0006"
     assert tables >= 6
+
+
+async def test_envelopes_waiting_in_the_outbox_survive_the_move_to_json(
+    migrated_database: Callable[..., Awaitable[str]],
+) -> None:
+    # an inventory one revision back, with an event still unsent when the upgrade runs
+    url = await migrated_database()
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, "inventory", "0005")
+    envelope = TenantChanged(tenant_id=uuid4(), name="t", active=True, version=1).envelope(
+        producer="inventory"
+    )
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute(
+            "INSERT INTO inventory.outbox (event_id, event_type, envelope)"
+            " VALUES ($1, $2, $3::jsonb)",
+            envelope.id,
+            envelope.type,
+            envelope.model_dump_json(),
+        )
+        await migrate(url)
+        stored_as = await connection.fetchval(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = 'inventory'"
+            " AND table_name = 'outbox' AND column_name = 'envelope'"
+        )
+    finally:
+        await connection.close()
+    assert stored_as == "json"
+
+    published = Published()
+    engine = create_engine(url, schema="inventory")
+    try:
+        await OutboxRelay(engine, outbox, published).relay_once()
+    finally:
+        await engine.dispose()
+    assert published.envelopes == [envelope]
+
+
+class Published:
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+
+    async def publish(self, envelope: Envelope) -> None:
+        self.envelopes.append(envelope)
