@@ -10,7 +10,7 @@ from uuid import UUID
 
 from arcadia_core.errors import OperatorError
 from arcadia_core.events import EventPayload
-from inventory.domain.attribution import Membership
+from inventory.domain.attribution import Key, Membership
 from inventory.domain.model import Attribution, Resource, ResourceEvent
 from inventory.domain.projects import Project
 from inventory.domain.registry import RegisteredDeployment, RegisteredTenant
@@ -85,7 +85,9 @@ class ResourceRepository(Protocol):
         has at least one of them set: not null, false, zero or empty (what bool() reads as
         false). The others are left out."""
 
-    async def insert(self, resources: Sequence[Resource]) -> None: ...
+    async def insert(self, resources: Sequence[Resource]) -> None:
+        """Insert new resources, each with its `discovered` audit entry (what
+        `domain.sync_plan.discovered_event` makes of it)."""
 
     async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
         """Write what a listing says of each (complete) resource, and its version; the
@@ -107,16 +109,17 @@ class ProjectRepository(Protocol):
 
     async def get(self, project_id: UUID) -> Project | None: ...
 
-    async def live_attributions(self) -> dict[UUID, Attribution]:
-        """Each live project's attribution (itself, its tenant and deployment), by project id:
-        what attributing a listing's resources reads of the projects."""
+    async def listed_attributions(self, kinds: Collection[str]) -> dict[Key, Attribution]:
+        """(kind, provider id) → the attribution of the live project that lists it, for the
+        resources of `kinds`: `direct_attributions(live projects, memberships(kinds))`, which
+        is what attributing a listing's resources reads."""
 
     async def save(self, projects: Sequence[Project]) -> None: ...
 
     async def memberships(self, kinds: Collection[str] | None = None) -> list[Membership]: ...
 
     async def replace_memberships(
-        self, memberships: Sequence[Membership], current: Sequence[Membership] | None = None
+        self, memberships: Collection[Membership], current: Collection[Membership] | None = None
     ) -> bool:
         """Store exactly these memberships; True if anything changed. `current`: what
         `memberships()` answered in this transaction, if the caller read it already."""

@@ -22,9 +22,10 @@ from inventory.adapters.tables import (
     cloud_resource_events,
     cloud_resources,
 )
-from inventory.domain.attribution import Membership
-from inventory.domain.model import PROVIDER, Attribution, Resource, ResourceEvent
+from inventory.domain.attribution import Key, Membership
+from inventory.domain.model import PROVIDER, Attribution, EventType, Resource, ResourceEvent
 from inventory.domain.projects import Project
+from inventory.domain.sync_plan import DISCOVERED_FIELDS
 from inventory.ports import ConcurrentUpdate
 
 RESOURCE_FIELDS = (
@@ -112,6 +113,16 @@ _at_defaults = attrgetter(*AT_DEFAULTS)
 _DEFAULT_VALUES = tuple(AT_DEFAULTS.values())
 NEW_COLUMNS = [name for name in INSERT_COLUMNS if name not in AT_DEFAULTS]
 _new_values = attrgetter(*NEW_COLUMNS)
+# `discovered_event` of each resource just inserted ($1, in order), as the database writes it:
+# jsonb_build_object writes an id as its text and NULL as null, as the domain's entry holds them
+DISCOVERED_EVENTS = (
+    "INSERT INTO inventory.cloud_resource_events (resource_id, type, data, occurred_at)"
+    " SELECT r.id, $2, jsonb_build_object("
+    + ", ".join(f"'{name}', r.{name}" for name in DISCOVERED_FIELDS)
+    + "), r.first_seen_at"
+    " FROM unnest($1::uuid[]) WITH ORDINALITY AS inserted (id, position)"
+    " JOIN inventory.cloud_resources AS r ON r.id = inserted.id ORDER BY inserted.position"
+)
 PROJECT_FIELDS = (
     "id",
     "provider_id",
@@ -126,9 +137,16 @@ PROJECT_FIELDS = (
     "deleted_at",
 )
 PROJECTS_QUERY = f"SELECT {', '.join(PROJECT_FIELDS)} FROM inventory.cloud_projects"
-LIVE_ATTRIBUTIONS_QUERY = (
-    "SELECT id, tenant_id, deployment_id FROM inventory.cloud_projects WHERE deleted_at IS NULL"
+LISTED_ATTRIBUTIONS_QUERY = (
+    "SELECT m.kind, m.provider_id, p.id, p.tenant_id, p.deployment_id"
+    " FROM inventory.cloud_project_members AS m"
+    " JOIN inventory.cloud_projects AS p ON p.id = m.project_id"
+    " WHERE p.deleted_at IS NULL AND m.kind = ANY($1)"
 )
+
+
+def _uuid(value: UUID | None) -> UUID | None:
+    return None if value is None else UUID(bytes=value.bytes)
 
 
 def resource_from_row(row: RowMapping) -> Resource:
@@ -342,7 +360,10 @@ class SqlResourceRepository:
     async def insert(self, resources: Sequence[Resource]) -> None:
         """COPY, with records built straight from the resources (a full sync inserts tens of
         thousands: no row dicts in between, the attrs text the fingerprint already made), as
-        the COPY sends them: the database stores one part while the next is being built."""
+        the COPY sends them: the database stores one part while the next is being built.
+
+        Then each one's `discovered` audit entry, made by the database from the row just
+        written (it holds every value the entry records), in the resources' order."""
         if not resources:
             return
         columns, values = (
@@ -350,12 +371,14 @@ class SqlResourceRepository:
             if all(_at_defaults(r) == _DEFAULT_VALUES for r in resources)
             else (INSERT_COLUMNS, _insert_values)
         )
-        await (await driver_connection(self.session)).copy_records_to_table(
+        driver = await driver_connection(self.session)
+        await driver.copy_records_to_table(
             cloud_resources.name,
             schema_name=cloud_resources.schema,
             columns=[*columns, "attrs"],
             records=((*values(r), _attrs_text(r)) for r in resources),
         )
+        await driver.execute(DISCOVERED_EVENTS, [r.id for r in resources], EventType.DISCOVERED)
 
     async def update(self, resources: Sequence[Resource], *, attribution: bool = False) -> None:
         if any(not r.complete for r in resources):
@@ -396,10 +419,23 @@ class SqlProjectRepository:
         records = await (await driver_connection(self.session)).fetch(PROJECTS_QUERY)
         return {record["provider_id"]: Project(**dict(record.items())) for record in records}
 
-    async def live_attributions(self) -> dict[UUID, Attribution]:
-        # read by each kind's sync: only the three ids, through the driver
-        records = await (await driver_connection(self.session)).fetch(LIVE_ATTRIBUTIONS_QUERY)
-        return {r[0]: Attribution(r[0], r[1], r[2]) for r in records}
+    async def listed_attributions(self, kinds: Collection[str]) -> dict[Key, Attribution]:
+        # read by each kind's sync, a row per membership: through the driver, joined by the
+        # database, one Attribution per project
+        records = await (await driver_connection(self.session)).fetch(
+            LISTED_ATTRIBUTIONS_QUERY, sorted(kinds)
+        )
+        of_project: dict[UUID, Attribution] = {}
+        listed: dict[Key, Attribution] = {}
+        for kind, provider_id, project_id, tenant_id, deployment_id in records:
+            attribution = of_project.get(project_id)
+            if attribution is None:
+                # as uuid.UUID, which the payloads' encoder writes natively (not the driver's)
+                attribution = of_project[project_id] = Attribution(
+                    _uuid(project_id), _uuid(tenant_id), _uuid(deployment_id)
+                )
+            listed[(kind, provider_id)] = attribution
+        return listed
 
     async def get(self, project_id: UUID) -> Project | None:
         row = (
@@ -437,12 +473,12 @@ class SqlProjectRepository:
         return [Membership(r[0], r[1], r[2]) for r in records]
 
     async def replace_memberships(
-        self, memberships: Sequence[Membership], current: Sequence[Membership] | None = None
+        self, memberships: Collection[Membership], current: Collection[Membership] | None = None
     ) -> bool:
         """Make the stored memberships equal `memberships`, writing only the difference."""
         c = cloud_project_members.c
         held = set(await self.memberships() if current is None else current)
-        wanted = set(memberships)
+        wanted = set(memberships)  # a set given is copied with its hashes, not hashed again
         gone = held - wanted
         if gone:
             await self.session.execute(

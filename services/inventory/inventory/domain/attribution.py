@@ -119,11 +119,13 @@ def plan_attribution(
     actor: Actor | None = None,
 ) -> AttributionPlan:
     """Re-attribute every live resource: whatever drifted is corrected, each with an event."""
-    direct = direct_attributions(projects, memberships)
+    direct: dict[Key, Attribution] | None = None  # made for the first live resource
     plan = AttributionPlan()
     for resource in resources:
         if resource.is_deleted:
             continue
+        if direct is None:
+            direct = direct_attributions(projects, memberships)
         moved = reattribute(resource, target_attribution(resource, direct), now, actor)
         if moved is not None:
             plan.changed.append(moved[0])

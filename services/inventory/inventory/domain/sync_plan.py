@@ -35,9 +35,18 @@ from inventory.domain.model import (
     ResourceEvent,
 )
 
-NO_IDS = (None, None, None)
 STRIKES_TO_DELETE = 3
 MASS_DELETE_HANDFUL = 5
+# what a `discovered` audit entry records of the resource (see `discovered_event`)
+DISCOVERED_FIELDS = (
+    "name",
+    "status",
+    "region",
+    "size_slug",
+    "project_id",
+    "tenant_id",
+    "deployment_id",
+)
 
 
 @dataclass(slots=True)
@@ -51,6 +60,8 @@ class SyncPlan:
     """Struck and deleted resources change only their strike count, tombstone and version."""
     deleted: list[Resource] = field(default_factory=list)
     events: list[ResourceEvent] = field(default_factory=list)
+    """The audit entries besides each inserted resource's own `discovered_event`, which is
+    written with the resource (see `audit_entries`)."""
     attributed: set[UUID] = field(default_factory=set)
     """Changed resources whose attribution this plan computed (restored ones)."""
     held_back: int = 0
@@ -62,6 +73,15 @@ class SyncPlan:
         """Resources whose new state other services must hear about (resource.synced)."""
         return self.inserted + self.changed
 
+    def changes(self) -> list[str]:
+        """What happened to each of `synced`, in its order (a resource.synced's `change`)."""
+        change_of = {event.resource_id: event.type for event in self.events}
+        return [EventType.DISCOVERED] * len(self.inserted) + [change_of[r.id] for r in self.changed]
+
+    def audit_entries(self) -> list[ResourceEvent]:
+        """Every audit entry this plan makes: each discovery's, then `events`."""
+        return [*map(discovered_event, self.inserted), *self.events]
+
     def summary(self) -> dict[str, int]:
         return {
             "seen": len(self.inserted) + len(self.changed) + len(self.seen_unchanged),
@@ -72,6 +92,24 @@ class SyncPlan:
             "deleted": len(self.deleted),
             **({"held_back": self.held_back} if self.held_back else {}),
         }
+
+
+def discovered_event(resource: Resource) -> ResourceEvent:
+    """A new resource's first audit entry: what it was first seen as, and whose it was."""
+    return ResourceEvent(
+        resource.id,
+        EventType.DISCOVERED,
+        {
+            "name": resource.name,
+            "status": resource.status,
+            "region": resource.region,
+            "size_slug": resource.size_slug,
+            "project_id": _text(resource.project_id),
+            "tenant_id": _text(resource.tenant_id),
+            "deployment_id": _text(resource.deployment_id),
+        },
+        resource.first_seen_at,
+    )
 
 
 def is_mass_delete(missing: int, live: int) -> bool:
@@ -118,16 +156,13 @@ def plan_sync(
         new_id = random_uuids().__next__
     plan = SyncPlan(kind)
     seen: set[str] = set()
-    # the ids' text for audit entries, once per attribution: a full sync discovers tens of
-    # thousands of resources in a few hundred projects
-    id_texts: dict[Attribution, tuple[str | None, str | None, str | None]] = {NONE: NO_IDS}
     for observation in listing:
         if observation.provider_id in seen:
             continue
         seen.add(observation.provider_id)
         current = held.get(observation.provider_id)
         if current is None:
-            _discover(plan, observation, now, new_id(), attribute, id_texts)
+            _discover(plan, observation, now, new_id(), attribute)
         else:
             _sight(plan, current, observation, now, attribute)
     missing = [r for p, r in held.items() if p not in seen and not r.is_deleted]
@@ -153,7 +188,6 @@ def _discover(
     now: datetime,
     resource_id: UUID,
     attribute: Callable[[Resource], Attribution],
-    id_texts: dict[Attribution, tuple[str | None, str | None, str | None]],
 ) -> None:
     # the resource takes the observation's attrs as they are (not a copy): a listing's
     # observations are made for the plan and dropped after it, and nothing edits attrs in place
@@ -176,29 +210,6 @@ def _discover(
     resource.tenant_id = attribution.tenant_id
     resource.deployment_id = attribution.deployment_id
     plan.inserted.append(resource)
-    texts = id_texts.get(attribution)
-    if texts is None:
-        texts = id_texts[attribution] = (
-            _text(attribution.project_id),
-            _text(attribution.tenant_id),
-            _text(attribution.deployment_id),
-        )
-    plan.events.append(
-        ResourceEvent(
-            resource_id,
-            EventType.DISCOVERED,
-            {
-                "name": observation.name,
-                "status": observation.status,
-                "region": observation.region,
-                "size_slug": observation.size_slug,
-                "project_id": texts[0],
-                "tenant_id": texts[1],
-                "deployment_id": texts[2],
-            },
-            now,
-        )
-    )
 
 
 def _sight(

@@ -12,7 +12,7 @@ from inventory.usecases.events import resource_deleted, resource_synced_json
 
 
 async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> None:
-    await uow.resources.insert(plan.inserted)
+    await uow.resources.insert(plan.inserted)  # with each one's `discovered` audit entry
     # attribution is written only where this plan computed it (restored resources)
     await uow.resources.update(
         [*(r for r in plan.changed if r.id not in plan.attributed), *plan.redigested]
@@ -23,12 +23,9 @@ async def apply_sync_plan(uow: UnitOfWork, plan: SyncPlan, now: datetime) -> Non
     await uow.resources.update_lifecycle([*plan.struck, *plan.deleted])
     await uow.resources.mark_seen(plan.seen_unchanged, now)
     await uow.resources.append_events(plan.events)
-    change_of = {event.resource_id: event.type for event in plan.events}
     synced = plan.synced
     if synced:
-        uow.emit_json(
-            ResourceSynced, resource_synced_json(synced, [change_of[r.id] for r in synced])
-        )
+        uow.emit_json(ResourceSynced, resource_synced_json(synced, plan.changes()))
     uow.emit(*(resource_deleted(r) for r in plan.deleted))
 
 

@@ -167,8 +167,10 @@ async def _sweep(
         for placeholder in members.placeholders:
             placeholders[placeholder.kind].append(placeholder)
 
-    current = await work.projects.memberships()
-    lost = len(set(current) - set(memberships))
+    # as sets once: a Membership hashes its UUID in Python, and an account has tens of thousands
+    current = set(await work.projects.memberships())
+    listed_now = set(memberships)
+    lost = len(current - listed_now)
     if not allow_mass_delete and is_mass_delete(lost, len(current)):
         # every resource would lose its project at once: the same guard as for strikes
         report_mass_delete(kinds.PROJECTS, lost, len(current))
@@ -177,8 +179,12 @@ async def _sweep(
     for project in gone:
         project.deleted_at = now
     await work.projects.save([*projects.values(), *gone])
-    await work.projects.replace_memberships(memberships, current)
-    direct = direct_attributions({p.id: p for p in projects.values()}, memberships)
+    await work.projects.replace_memberships(listed_now, current)
+    # what a placeholder reads: placeholder kinds have no parents, so their own memberships
+    direct = direct_attributions(
+        {p.id: p for p in projects.values()},
+        (m for m in memberships if m.kind in PLACEHOLDER_KINDS),
+    )
 
     summary = {"projects": len(projects), "memberships": len(memberships), "placeholders": 0}
     for kind in PLACEHOLDER_KINDS:

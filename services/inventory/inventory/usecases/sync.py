@@ -16,12 +16,7 @@ from dataclasses import dataclass
 from arcadia_core.gc_pause import collector_paused
 from arcadia_core.metrics import record_sync, timed_sync
 from inventory.domain import kinds, normalize
-from inventory.domain.attribution import (
-    Key,
-    listed_attributions,
-    parent_kinds,
-    target_attribution,
-)
+from inventory.domain.attribution import Key, parent_kinds, target_attribution
 from inventory.domain.fingerprint import of_observation
 from inventory.domain.model import Attribution, Observation, Resource
 from inventory.domain.sync_plan import needs_full_rows, plan_sync
@@ -167,10 +162,7 @@ async def _memberships_if_new(
     """Who lists what, needed only to attribute resources this listing discovers or restores."""
     if all(o.provider_id in held and not held[o.provider_id].is_deleted for o in observations):
         return {}
-    return listed_attributions(
-        await work.projects.live_attributions(),
-        await work.projects.memberships({kind, *parent_kinds(kind)}),
-    )
+    return await work.projects.listed_attributions({kind, *parent_kinds(kind)})
 
 
 async def _list_backups(provider: CloudProvider, uow: UnitOfWorkFactory) -> list[Observation]:

@@ -12,6 +12,7 @@ from do_sandbox.account import Account
 from inventory.adapters.tables import cloud_resource_events
 from inventory.bootstrap import Inventory
 from inventory.domain import kinds
+from inventory.domain.attribution import direct_attributions
 from inventory.domain.projects import Classification
 from inventory.usecases.projects import classify_project
 from inventory.usecases.sync import Summary
@@ -159,3 +160,37 @@ async def test_a_resource_leaving_its_project_is_unattributed(
     await sync("projects")
     droplet = (await resources(inventory, "droplet"))["512340102"]
     assert droplet.project_id is None  # type: ignore[attr-defined]
+
+
+async def test_listed_attributions_are_the_live_projects_direct_attributions(
+    inventory: Inventory, sync: Sync
+) -> None:
+    # what each kind's sync reads, joined by the database, must be what the domain joins
+    await sync_everything(sync)
+    by_name = await projects_by_name(inventory)
+    pilot, acme = by_name["pilot-tenant"], by_name["acme-prod"]
+    await classify_project(
+        pilot.id,  # type: ignore[attr-defined]
+        Classification(tenant_id=TENANT, deployment_id=DEPLOYMENT),
+        uow=inventory.uow,
+        clock=inventory.clock,
+    )
+    async with inventory.uow() as work:
+        acme.deleted_at = inventory.clock()  # type: ignore[attr-defined]
+        await work.projects.save([acme])  # type: ignore[list-item]
+        await work.commit()
+    wanted = {"droplet", "volume", "snapshot", "dns_zone"}
+    async with inventory.uow() as work:
+        listed = await work.projects.listed_attributions(wanted)
+        live = {p.id: p for p in (await work.projects.all()).values() if p.deleted_at is None}
+        expected = direct_attributions(live, await work.projects.memberships(wanted))
+        acme_members = [
+            m
+            for m in await work.projects.memberships(wanted)
+            if m.project_id == acme.id  # type: ignore[attr-defined]
+        ]
+    assert listed == expected
+    assert {kind for kind, _ in listed} <= wanted
+    assert ("droplet", "512340101") in listed
+    assert listed[("droplet", "512340101")].tenant_id == TENANT
+    assert acme_members and not any((m.kind, m.provider_id) in listed for m in acme_members)

@@ -6,26 +6,28 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from sqlalchemy import select
+
+from inventory.adapters.tables import cloud_resource_events
 from inventory.bootstrap import Inventory
 from inventory.domain import kinds
-from inventory.domain.model import Resource
+from inventory.domain.model import Resource, ResourceEvent
+from inventory.domain.projects import Project
+from inventory.domain.sync_plan import discovered_event
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 def _droplet(provider_id: str, attrs: dict[str, Any], **fields: Any) -> Resource:
+    described = {"name": provider_id, "status": "active", "region": "syd1"}
     return Resource(
         id=uuid4(),
         kind="droplet",
         provider_id=provider_id,
-        name=provider_id,
-        status="active",
-        region="syd1",
-        size_slug="s-1vcpu-1gb",
         attrs=attrs,
         first_seen_at=NOW,
         last_seen_at=NOW,
-        **fields,
+        **{**described, "size_slug": "s-1vcpu-1gb", **fields},
     )
 
 
@@ -109,3 +111,32 @@ async def test_resources_read_back_as_inserted_whether_at_the_defaults_or_not(
             "classified_deployment_id",
         ):
             assert getattr(read, name) == getattr(written, name), (written.provider_id, name)
+
+
+async def test_each_inserted_resource_has_its_discovered_event_as_the_domain_makes_it(
+    inventory: Inventory,
+) -> None:
+    # the database writes these entries from the rows; they must say what the domain's would
+    project = Project(uuid4(), "p-1", "web", {}, NOW, NOW)
+    at_defaults = [
+        _droplet("plain", {}),
+        _droplet("quoted", {}, name='it\'s "q" \\ \t tab é ✓', region=None, size_slug=None),
+        _droplet("nameless", {}, name=None, status=None),
+    ]
+    attributed = [
+        _droplet("owned", {}, project_id=project.id, tenant_id=uuid4(), deployment_id=uuid4()),
+        _droplet("tenant-only", {}, tenant_id=uuid4(), version=2, stale_strikes=1),
+    ]
+    async with inventory.uow() as work:
+        await work.projects.save([project])
+        await work.resources.insert(at_defaults)  # copied without the columns at defaults
+        await work.resources.insert(attributed)  # copied whole
+        await work.commit()
+    async with inventory.sessions() as session:
+        rows = (
+            await session.execute(
+                select(cloud_resource_events).order_by(cloud_resource_events.c.id)
+            )
+        ).all()
+    written = [ResourceEvent(r.resource_id, r.type, r.data, r.occurred_at) for r in rows]
+    assert written == [discovered_event(r) for r in [*at_defaults, *attributed]]

@@ -1,9 +1,10 @@
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from inventory.domain.attribution import Membership, plan_attribution
+from inventory.domain.attribution import Membership, parent_kinds, plan_attribution
 from inventory.domain.model import EventType, Resource
 from inventory.domain.projects import Classification, Project
+from inventory.usecases.projects import PLACEHOLDER_KINDS
 
 NOW = datetime(2026, 4, 2, tzinfo=UTC)
 TENANT = UUID("00000000-0000-0000-0000-00000000a001")
@@ -95,3 +96,8 @@ def test_classification_sets_clears_and_keeps_fields() -> None:
     updated = Classification(deployment_id=DEPLOYMENT, clear=frozenset({"purpose"})).apply(p)
     assert (updated.tenant_id, updated.deployment_id, updated.purpose) == (TENANT, DEPLOYMENT, None)
     assert p.deployment_id is None
+
+
+def test_placeholder_kinds_follow_no_parent() -> None:
+    # the sweep attributes placeholders from their own kinds' memberships alone
+    assert PLACEHOLDER_KINDS and not any(parent_kinds(kind) for kind in PLACEHOLDER_KINDS)

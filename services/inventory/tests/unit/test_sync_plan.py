@@ -7,7 +7,13 @@ import pytest
 from inventory.domain.diff import field_diff
 from inventory.domain.fingerprint import of_observation
 from inventory.domain.model import Attribution, EventType, Observation, Resource
-from inventory.domain.sync_plan import STRIKES_TO_DELETE, needs_full_rows, plan_sync, strike
+from inventory.domain.sync_plan import (
+    STRIKES_TO_DELETE,
+    discovered_event,
+    needs_full_rows,
+    plan_sync,
+    strike,
+)
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=15)
@@ -50,9 +56,25 @@ class TestUpsertDecisions:
         (resource,) = plan.inserted
         assert resource.first_seen_at == resource.last_seen_at == T1
         assert resource.version == 1
-        assert [(e.resource_id, e.type) for e in plan.events] == [
-            (resource.id, EventType.DISCOVERED)
-        ]
+        # written with the resource (repository.insert), so not among the other events
+        assert plan.events == []
+        (entry,) = plan.audit_entries()
+        assert entry == discovered_event(resource)
+        assert (entry.resource_id, entry.type, entry.occurred_at) == (
+            resource.id,
+            EventType.DISCOVERED,
+            T1,
+        )
+        assert entry.data == {
+            "name": "web-101",
+            "status": "active",
+            "region": "syd1",
+            "size_slug": "s-1vcpu-2gb",
+            "project_id": None,
+            "tenant_id": None,
+            "deployment_id": None,
+        }
+        assert plan.changes() == [EventType.DISCOVERED]
 
     def test_unchanged_resource_is_only_marked_seen(self) -> None:
         current = held(observation(), stale_strikes=2)
@@ -118,7 +140,7 @@ class TestUpsertDecisions:
             "droplet", {}, [observation()], T1, attribute=lambda _: Attribution(project, None, None)
         )
         assert plan.inserted[0].project_id == project
-        assert plan.events[0].data["project_id"] == str(project)
+        assert plan.audit_entries()[0].data["project_id"] == str(project)
 
     def test_duplicate_ids_in_one_listing_count_once(self) -> None:
         plan = plan_sync("droplet", {}, [observation(), observation()], T1)
