@@ -64,8 +64,10 @@ class ResourceRepository(Protocol):
     async def update_classification(self, resource: Resource) -> None:
         """Write the operator's classification, the attribution and the version (guarded)."""
 
-    async def lock_writes(self) -> None:
-        """Hold the inventory's write lock until the transaction ends."""
+    async def lock_writes(self, kind: str | None = None) -> None:
+        """Hold the inventory's write lock until the transaction ends. With `kind` (a sync of
+        that kind alone), only against writes of the same kind and those of every kind (sweeps,
+        classifications): syncs of two different kinds may write at once."""
 
     async def record_run(
         self,

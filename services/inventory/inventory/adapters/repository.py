@@ -84,6 +84,9 @@ _ATTRS_AT = _RESOURCE_ORDER.index("attrs")
 _PROVIDER_ID_AT = _LIGHT_ORDER.index("provider_id")
 MEMBERSHIPS_QUERY = "SELECT project_id, kind, provider_id FROM inventory.cloud_project_members"
 WRITES_LOCK = 0x1A7C_0001  # pg_advisory_xact_lock key serializing the inventory's writes
+# the first of the two keys of each kind's own lock (the second: the kind's hashtext); two-key
+# locks are a key space of their own, apart from WRITES_LOCK's
+KIND_WRITES_LOCKS = 0x1A7C
 RECORD_RUN = (
     "INSERT INTO inventory.sync_runs (kind, finished_at, ok, summary, error)"
     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind) DO UPDATE SET finished_at ="
@@ -341,9 +344,22 @@ class SqlResourceRepository:
             for record in records
         }
 
-    async def lock_writes(self) -> None:
-        """Serialize the inventory's write phases until this transaction ends."""
-        await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITES_LOCK})
+    async def lock_writes(self, kind: str | None = None) -> None:
+        """Serialize the inventory's write phases until this transaction ends: every write
+        takes the writes lock, exclusively but for one kind's sync, which shares it and takes
+        its kind's own lock (two statements: always in this order, so never a deadlock)."""
+        if kind is None:
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITES_LOCK}
+            )
+            return
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": WRITES_LOCK}
+        )
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:kind))"),
+            {"space": KIND_WRITES_LOCKS, "kind": kind},
+        )
 
     async def get(self, resource_id: UUID) -> Resource | None:
         row = (

@@ -35,6 +35,7 @@ from inventory.usecases.writes import write
 log = logging.getLogger(__name__)
 
 BACKUP_LISTING_CONCURRENCY = 8
+TAIL_WRITERS = 2  # kinds written at once when every listing is in (see sync_all)
 
 Summary = dict[str, int]
 Listing = list[Observation] | ProjectsListing
@@ -151,7 +152,7 @@ async def reconcile(
         await work.resources.record_run(kind, now, ok=True, summary=summary, error=None)
         return summary
 
-    summary = await write(uow, body)
+    summary = await write(uow, body, kind=kind)
     log.info("synced %s: %s", kind, summary)
     return summary
 
@@ -197,7 +198,10 @@ async def sync_all(
     Listings are fetched one after another, as far ahead as they can go, while the kinds
     already listed are written in order: a write's waits on the database are spent fetching.
     A kind whose listing reads what another kind writes (backups are listed for the droplets
-    inventory holds) is fetched once that kind is written.
+    inventory holds) is fetched once that kind is written. Once every listing is in, nothing is
+    left to overlap a write's waits but another write: `TAIL_WRITERS` kinds are then written at
+    once, each in its own transaction (different kinds' syncs do not exclude each other; see
+    `lock_writes`). `on_done` hears of each kind in `order`, whatever order they end in.
     """
     syncer = Syncer(provider, uow, clock, internal_project, allow_mass_delete)
     order = only or list(kinds.FULL_SYNC_ORDER)
@@ -207,28 +211,57 @@ async def sync_all(
         kind: loop.create_future() for kind in order
     }
     applied = {kind: asyncio.Event() for kind in order}
+    told = 0  # how many of `order` on_done has heard of
+
+    async def write_one(kind: str, listing: Listing | Exception) -> None:
+        nonlocal told
+        started = time.perf_counter()
+        outcome = await _apply(syncer, kind, listing)
+        applied[kind].set()
+        if isinstance(outcome, BaseException):
+            await record_run(uow, clock, kind, outcome)
+        record_sync(
+            kind, seconds=time.perf_counter() - started, ok=not isinstance(outcome, BaseException)
+        )
+        results[kind] = outcome
+        while told < len(order) and order[told] in results:
+            on_done(order[told], results[order[told]])
+            told += 1
+
+    writing: set[asyncio.Task[None]] = set()
+
+    async def settle(room: Callable[[], int]) -> None:
+        """Until at most `room()` writes are in flight; a write that raised raises here."""
+        nonlocal writing
+        while len(writing) > room():
+            done, writing = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+
     with collector_paused():
         fetching = asyncio.create_task(_fetch_ahead(syncer, order, listings, applied))
         try:
             for kind in order:
-                turn = time.perf_counter()
-                outcome = await _apply(syncer, kind, await listings[kind])
+                listing = await listings[kind]
                 del listings[kind]  # a listing written is garbage before the collector runs again
-                applied[kind].set()
-                if isinstance(outcome, BaseException):
-                    await record_run(uow, clock, kind, outcome)
-                ok = not isinstance(outcome, BaseException)
-                record_sync(kind, seconds=time.perf_counter() - turn, ok=ok)
-                results[kind] = outcome
-                on_done(kind, outcome)
-                if isinstance(outcome, CredentialsRefused):
-                    raise outcome  # every other kind would fail the same way
+                if kind == kinds.PROJECTS or isinstance(listing, CredentialsRefused):
+                    # written alone: every kind is attributed from the projects' write, and a
+                    # refused token would refuse every other listing the same way
+                    await settle(lambda: 0)
+                    await write_one(kind, listing)
+                    if isinstance(listing, CredentialsRefused):
+                        raise listing
+                    continue
+                await settle(lambda: (TAIL_WRITERS if fetching.done() else 1) - 1)
+                writing.add(asyncio.create_task(write_one(kind, listing)))
+            await settle(lambda: 0)
         finally:
-            if not fetching.done():
-                fetching.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await fetching
-    return results
+            for task in (fetching, *writing):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+    return {kind: results[kind] for kind in order if kind in results}
 
 
 async def _fetch_ahead(

@@ -228,3 +228,41 @@ async def test_every_sweep_heals_a_lost_attribution(inventory: Inventory, sync: 
     summary = await sync("projects")  # memberships did not move
     assert summary["attributed"] == 1
     assert (await droplet(inventory, WEB_01)).tenant_id == TENANT
+
+
+async def test_two_kinds_syncs_write_at_once_and_one_kinds_syncs_take_turns(
+    inventory: Inventory, sync: Sync
+) -> None:
+    await sync("projects")
+    inside, release = asyncio.Event(), asyncio.Event()
+    droplets = asyncio.create_task(paused_sync(inventory, "droplet", inside, release))
+    await asyncio.wait_for(inside.wait(), 10)  # the droplet sync holds its transaction open
+    # another kind's sync touches other rows: it does not wait for the droplets
+    assert (await asyncio.wait_for(sync("volume"), 10))["discovered"] > 0
+    # the same kind's does, and so does the sweep, which writes every kind
+    again = asyncio.create_task(sync("droplet"))
+    await wait_for_lock_waiter(inventory)
+    sweep = asyncio.create_task(sync("projects"))
+    await asyncio.sleep(0.2)
+    assert not again.done() and not sweep.done()
+    release.set()
+    first, second, _ = await asyncio.wait_for(asyncio.gather(droplets, again, sweep), 20)
+    assert first["discovered"] > 0 and second["discovered"] == 0  # it read what the first wrote
+    assert_strictly_increasing(await versions_by_resource(inventory))
+
+
+async def test_a_sweep_waiting_for_its_lock_holds_back_the_kinds_syncs_behind_it(
+    inventory: Inventory, sync: Sync
+) -> None:
+    # a sync that shares the lock does not slip past a sweep waiting for it whole
+    await sync("projects")
+    inside, release = asyncio.Event(), asyncio.Event()
+    droplets = asyncio.create_task(paused_sync(inventory, "droplet", inside, release))
+    await asyncio.wait_for(inside.wait(), 10)
+    sweep = asyncio.create_task(sync("projects"))
+    await wait_for_lock_waiter(inventory)
+    volumes = asyncio.create_task(sync("volume"))
+    await asyncio.sleep(0.2)
+    assert not sweep.done() and not volumes.done()
+    release.set()
+    await asyncio.wait_for(asyncio.gather(droplets, sweep, volumes), 20)
