@@ -139,8 +139,9 @@ def sync(
         typer.Option(
             "--kind",
             "-k",
-            help="Kind to sync (repeatable): droplet, dns_zone, volume, snapshot, floating_ip, "
-            "firewall, load_balancer, droplet_backup, projects. Default: all, projects first.",
+            help="Kind to sync (repeatable): projects, droplet, snapshot, dns_zone, volume, "
+            "floating_ip, firewall, load_balancer, app, k8s_cluster, managed_db, vpc, "
+            "droplet_backup. Default: all, in that order.",
         ),
     ] = None,
     sandbox: SANDBOX = False,

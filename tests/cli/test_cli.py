@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -157,3 +158,14 @@ def test_an_unknown_database_is_one_line_and_exit_2(
     assert result.exit_code == 2, result.output
     assert "ARCADIA_DATABASE_URL" in result.output
     assert "Traceback" not in result.output
+
+
+def test_sync_help_names_every_kind_in_the_order_a_full_sync_takes() -> None:
+    from inventory.domain import kinds
+
+    result = runner.invoke(app, ["sync", "--help"], env={"COLUMNS": "400"})
+    named = re.search(
+        r"Kind to sync \(repeatable\): ([a-z0-9_, ]+)\.", " ".join(result.output.split())
+    )
+    assert named is not None, result.output
+    assert named.group(1).split(", ") == list(kinds.FULL_SYNC_ORDER)

@@ -39,13 +39,15 @@ SYNCS: dict[str, SyncSpec] = {
 DEDICATED_KINDS = frozenset(SYNCS) - {PROJECTS}
 
 # Order for a full sync: projects first, so that each kind's sync finds the memberships and
-# attributes what it discovers at once (a later sweep corrects whatever moved in between).
+# attributes what it discovers at once (a later sweep corrects whatever moved in between). Then
+# the kinds an account holds most of, so that their writes overlap the fetches that follow and
+# what is left to write once every listing is in is small.
 FULL_SYNC_ORDER = (
     PROJECTS,
     DROPLET,
+    "snapshot",
     "dns_zone",
     "volume",
-    "snapshot",
     "floating_ip",
     "firewall",
     "load_balancer",
