@@ -8,6 +8,7 @@ import errno
 import signal
 import socket
 from collections.abc import Iterator
+from types import FrameType
 from typing import TYPE_CHECKING, cast
 
 import uvicorn
@@ -35,7 +36,18 @@ if TYPE_CHECKING:
 
 class _Server(uvicorn.Server):
     """uvicorn re-raises SIGINT/SIGTERM once it has stopped, killing the process before our own
-    shutdown (outbox relay, jobs, connections) runs. Here a signal only asks the server to stop."""
+    shutdown (outbox relay, jobs, connections) runs. Here a signal only asks the server to stop.
+
+    Once a signal has stopped it, the process is on its way out: later SIGINTs and SIGTERMs are
+    ignored, so that the shutdown and the embedded database's stop run to their end instead of
+    breaking off with a traceback. (A second one comes easily: `kill` on the process group, or a
+    wrapper that forwards the signal its child already had.)"""
+
+    signalled = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.signalled = True
+        super().handle_exit(sig, frame)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -47,6 +59,8 @@ class _Server(uvicorn.Server):
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+                if self.signalled:
+                    signal.signal(sig, signal.SIG_IGN)
 
 
 async def _serve(app: FastAPI, host: str, port: int) -> None:

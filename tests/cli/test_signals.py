@@ -1,0 +1,45 @@
+"""Stopping a server with a signal: a second signal while it stops does not break off the
+shutdown with a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, os, signal, socket, time
+    from arcadia.commands.services import _serve
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+
+    async def main():
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        serving = asyncio.create_task(_serve(app, "127.0.0.1", port))
+        await asyncio.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGINT)  # the first stops the server
+        await serving
+        os.kill(os.getpid(), signal.SIGINT)  # the second arrives while the process winds down
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(0.2)
+        print("wound down")
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_signals_after_the_first_do_not_interrupt_the_shutdown() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0 and done.stdout.strip() == "wound down", done
