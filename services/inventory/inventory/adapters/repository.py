@@ -23,7 +23,14 @@ from inventory.adapters.tables import (
     cloud_resources,
 )
 from inventory.domain.attribution import Key, Membership
-from inventory.domain.model import PROVIDER, Attribution, EventType, Resource, ResourceEvent
+from inventory.domain.model import (
+    ATTRIBUTION_FIELDS,
+    PROVIDER,
+    Attribution,
+    EventType,
+    Resource,
+    ResourceEvent,
+)
 from inventory.domain.projects import Project
 from inventory.domain.sync_plan import DISCOVERED_FIELDS
 from inventory.ports import ConcurrentUpdate
@@ -50,7 +57,6 @@ RESOURCE_FIELDS = (
     "classified_tenant_id",
     "classified_deployment_id",
 )
-ATTRIBUTION_FIELDS = ("project_id", "tenant_id", "deployment_id")
 # what attribution reads (in this order), besides the parent references in attrs
 ATTRIBUTION_VIEW_FIELDS = (
     "id",

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from inventory.domain.model import (
+    ATTRIBUTION_FIELDS,
     NONE,
     Actor,
     Attribution,
@@ -58,19 +59,9 @@ Key = tuple[str, str]
 def direct_attributions(
     projects: Mapping[UUID, Project], memberships: Iterable[Membership]
 ) -> dict[Key, Attribution]:
-    """(kind, provider id) → the attribution of the project that lists it."""
-    return listed_attributions(project_attributions(projects.values()), memberships)
-
-
-def project_attributions(projects: Iterable[Project]) -> dict[UUID, Attribution]:
-    """What each project gives the resources it lists: itself, its tenant and deployment."""
-    return {p.id: Attribution(p.id, p.tenant_id, p.deployment_id) for p in projects}
-
-
-def listed_attributions(
-    of_project: Mapping[UUID, Attribution], memberships: Iterable[Membership]
-) -> dict[Key, Attribution]:
-    """(kind, provider id) → the attribution of the project (in `of_project`) that lists it."""
+    """(kind, provider id) → the attribution of the project that lists it: the project itself,
+    its tenant and its deployment (one Attribution per project)."""
+    of_project = {p.id: Attribution(p.id, p.tenant_id, p.deployment_id) for p in projects.values()}
     direct: dict[Key, Attribution] = {}
     for membership in memberships:
         attribution = of_project.get(membership.project_id)
@@ -153,7 +144,7 @@ def reattribute(
     )
     data: dict[str, object] = {
         name: {"old": _text(getattr(current, name)), "new": _text(getattr(wanted, name))}
-        for name in ("project_id", "tenant_id", "deployment_id")
+        for name in ATTRIBUTION_FIELDS
         if getattr(current, name) != getattr(wanted, name)
     }
     if actor is not None:

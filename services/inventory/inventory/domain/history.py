@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from inventory.domain.model import EventType
+from inventory.domain.model import ATTRIBUTION_FIELDS, EventType
 
 REDACTED = "redacted"
-OWNER_FIELDS = ("project_id", "tenant_id", "deployment_id")
 
 Event = Mapping[str, Any]
 
@@ -31,7 +30,7 @@ def _brings_under(event: Event, tenant: str) -> bool:
 
 def _redacted(event: Event) -> dict[str, Any]:
     data = dict(event.get("data") or {})
-    for name in OWNER_FIELDS:
+    for name in ATTRIBUTION_FIELDS:
         change = data.get(name)
         if isinstance(change, Mapping) and change.get("old") is not None:
             data[name] = {**change, "old": REDACTED}

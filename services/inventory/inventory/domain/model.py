@@ -76,6 +76,8 @@ class Attribution:
 
 
 NONE = Attribution(None, None, None)
+# a resource's fields that say whose it is (an Attribution's, by name)
+ATTRIBUTION_FIELDS = ("project_id", "tenant_id", "deployment_id")
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from inventory.domain.diff import field_diff
 from inventory.domain.fingerprint import attrs_json, of_observation
 from inventory.domain.ids import random_uuids
 from inventory.domain.model import (
+    ATTRIBUTION_FIELDS,
     NONE,
     Attribution,
     EventType,
@@ -38,15 +39,7 @@ from inventory.domain.model import (
 STRIKES_TO_DELETE = 3
 MASS_DELETE_HANDFUL = 5
 # what a `discovered` audit entry records of the resource (see `discovered_event`)
-DISCOVERED_FIELDS = (
-    "name",
-    "status",
-    "region",
-    "size_slug",
-    "project_id",
-    "tenant_id",
-    "deployment_id",
-)
+DISCOVERED_FIELDS = ("name", "status", "region", "size_slug", *ATTRIBUTION_FIELDS)
 
 
 @dataclass(slots=True)
@@ -96,20 +89,10 @@ class SyncPlan:
 
 def discovered_event(resource: Resource) -> ResourceEvent:
     """A new resource's first audit entry: what it was first seen as, and whose it was."""
-    return ResourceEvent(
-        resource.id,
-        EventType.DISCOVERED,
-        {
-            "name": resource.name,
-            "status": resource.status,
-            "region": resource.region,
-            "size_slug": resource.size_slug,
-            "project_id": _text(resource.project_id),
-            "tenant_id": _text(resource.tenant_id),
-            "deployment_id": _text(resource.deployment_id),
-        },
-        resource.first_seen_at,
-    )
+    data = {name: getattr(resource, name) for name in DISCOVERED_FIELDS}
+    for name in ATTRIBUTION_FIELDS:
+        data[name] = _text(data[name])  # ids as their text, as JSON holds them
+    return ResourceEvent(resource.id, EventType.DISCOVERED, data, resource.first_seen_at)
 
 
 def is_mass_delete(missing: int, live: int) -> bool:

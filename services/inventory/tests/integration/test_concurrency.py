@@ -77,6 +77,15 @@ async def paused_sync(
     )
 
 
+async def held_droplet_sync(inventory: Inventory) -> tuple[asyncio.Task[Summary], asyncio.Event]:
+    """A droplet sync, started and held inside its transaction after its reads; set the event
+    to let it commit."""
+    inside, release = asyncio.Event(), asyncio.Event()
+    droplets = asyncio.create_task(paused_sync(inventory, "droplet", inside, release))
+    await asyncio.wait_for(inside.wait(), 10)
+    return droplets, release
+
+
 async def versions_by_resource(inventory: Inventory) -> dict[str, list[tuple[int, str]]]:
     async with inventory.sessions() as session:
         rows = await session.execute(select(outbox.c.envelope).order_by(outbox.c.id))
@@ -127,9 +136,7 @@ async def test_sweep_during_a_droplet_sync_leaves_the_new_droplet_attributed(
     )
     account.assign(str(pilot), WEB_URN)
 
-    inside, release = asyncio.Event(), asyncio.Event()
-    droplets = asyncio.create_task(paused_sync(inventory, "droplet", inside, release))
-    await asyncio.wait_for(inside.wait(), 10)  # the droplet sync holds its transaction open
+    droplets, release = await held_droplet_sync(inventory)
     sweep = asyncio.create_task(sync("projects"))
     await wait_for_lock_waiter(inventory)  # the sweep waits, it does not interleave
     assert not sweep.done()
@@ -151,9 +158,8 @@ async def test_classification_during_a_droplet_sync_is_not_overwritten(
     await sync("droplet")
     account.get("droplets", WEB_01)["status"] = "off"  # type: ignore[index]
 
-    inside, release = asyncio.Event(), asyncio.Event()
-    droplets = asyncio.create_task(paused_sync(inventory, "droplet", inside, release))
-    await asyncio.wait_for(inside.wait(), 10)  # it read web-01 before the classification
+    # it read web-01 before the classification
+    droplets, release = await held_droplet_sync(inventory)
     patch = asyncio.create_task(classify(inventory, "pilot-tenant", TENANT))
     await wait_for_lock_waiter(inventory)
     release.set()
@@ -234,9 +240,7 @@ async def test_two_kinds_syncs_write_at_once_and_one_kinds_syncs_take_turns(
     inventory: Inventory, sync: Sync
 ) -> None:
     await sync("projects")
-    inside, release = asyncio.Event(), asyncio.Event()
-    droplets = asyncio.create_task(paused_sync(inventory, "droplet", inside, release))
-    await asyncio.wait_for(inside.wait(), 10)  # the droplet sync holds its transaction open
+    droplets, release = await held_droplet_sync(inventory)
     # another kind's sync touches other rows: it does not wait for the droplets
     assert (await asyncio.wait_for(sync("volume"), 10))["discovered"] > 0
     # the same kind's does, and so does the sweep, which writes every kind
@@ -256,9 +260,7 @@ async def test_a_sweep_waiting_for_its_lock_holds_back_the_kinds_syncs_behind_it
 ) -> None:
     # a sync that shares the lock does not slip past a sweep waiting for it whole
     await sync("projects")
-    inside, release = asyncio.Event(), asyncio.Event()
-    droplets = asyncio.create_task(paused_sync(inventory, "droplet", inside, release))
-    await asyncio.wait_for(inside.wait(), 10)
+    droplets, release = await held_droplet_sync(inventory)
     sweep = asyncio.create_task(sync("projects"))
     await wait_for_lock_waiter(inventory)
     volumes = asyncio.create_task(sync("volume"))
