@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from inventory.adapters.repository import SqlResourceRepository
 from inventory.adapters.unit_of_work import SqlUnitOfWork
@@ -91,3 +92,58 @@ async def test_a_full_sync_writes_two_kinds_at_once_once_listed_and_tells_them_i
     assert seen[0] == (None, 1)  # the projects' write, alone
     assert max(held for _, held in seen) == TAIL_WRITERS
     assert all(kind is not None for kind, held in seen if held > 1)  # only kinds' syncs share
+
+
+async def test_a_write_whose_connection_dies_writes_nothing_and_the_others_go_on(
+    inventory: Inventory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the database drops the volumes' connection in the middle of their write, while another
+    # kind may be writing beside it: the volumes write nothing, the rest all land, and the next
+    # sync writes the volumes
+    insert = SqlResourceRepository.insert
+    dropped: list[str] = []
+
+    async def dropping_insert(self: SqlResourceRepository, resources: Any) -> None:
+        await insert(self, resources)
+        if resources and resources[0].kind == "volume" and not dropped:
+            dropped.append("volume")
+            await self.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    monkeypatch.setattr(SqlResourceRepository, "insert", dropping_insert)
+    listed = await Listed.of(inventory.provider)
+    results = await sync_all(
+        provider=listed,
+        uow=inventory.uow,
+        clock=inventory.clock,
+        internal_project=inventory.settings.internal_project_name,
+    )
+    failed = [kind for kind, outcome in results.items() if isinstance(outcome, BaseException)]
+    assert dropped == failed == ["volume"]
+    async with inventory.sessions() as session:
+        written = dict(
+            (
+                await session.execute(
+                    text("SELECT kind, count(*) FROM inventory.cloud_resources GROUP BY kind")
+                )
+            ).all()
+        )
+        told = dict(
+            (
+                await session.execute(
+                    text(
+                        "SELECT envelope -> 'payload' ->> 'kind', count(*) FROM inventory.outbox"
+                        " GROUP BY 1"
+                    )
+                )
+            ).all()
+        )
+    assert "volume" not in written and written["droplet"] > 0 and written["snapshot"] > 0
+    assert "volume" not in told and told["droplet"] == written["droplet"]
+    again = await sync_all(
+        provider=listed,
+        uow=inventory.uow,
+        clock=inventory.clock,
+        internal_project=inventory.settings.internal_project_name,
+        only=["volume"],
+    )
+    assert again["volume"]["discovered"] == len(listed.kinds["volume"]) > 0  # type: ignore[index]
