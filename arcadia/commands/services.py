@@ -39,13 +39,15 @@ class _Server(uvicorn.Server):
     shutdown (outbox relay, jobs, connections) runs. Here a signal only asks the server to stop.
 
     Once a signal has stopped it, the process is on its way out: later SIGINTs and SIGTERMs are
-    ignored, so that the shutdown and the embedded database's stop run to their end instead of
-    breaking off with a traceback. (A second one comes easily: `kill` on the process group, or a
-    wrapper that forwards the signal its child already had.)"""
+    ignored, while it stops and after, so that the shutdown and the embedded database's stop run
+    to their end instead of breaking off with a traceback. (A second one comes easily: `kill`
+    on the process group, or a wrapper that forwards the signal its child already had.)"""
 
     signalled = False
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.signalled:
+            return  # already stopping: uvicorn would force the exit and skip the shutdown
         self.signalled = True
         super().handle_exit(sig, frame)
 
